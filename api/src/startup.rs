@@ -1,0 +1,190 @@
+//! Builds the whole application from one [`Settings`] value.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::IdentityProvider;
+use crate::auth::builtin::BuiltinProvider;
+use crate::auth::cookies::CookieSettings;
+use crate::auth::origin::AllowedOrigins;
+use crate::db::{ConnectError, Db};
+use crate::error::ApiError;
+use crate::http;
+use crate::mail::{MailError, Mailer};
+use crate::openapi::ApiDoc;
+use crate::settings::{AuthProvider, Settings};
+use crate::telemetry;
+use crate::users::store;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub provider: Arc<dyn IdentityProvider>,
+    pub cookies: CookieSettings,
+    pub origins: AllowedOrigins,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] ConnectError),
+    #[error("cannot create the administrator from ADMIN_EMAIL: {0}")]
+    Admin(sqlx::Error),
+    #[error(transparent)]
+    Mail(#[from] MailError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("the Stytch provider is not built into this binary")]
+    StytchUnavailable,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations when configured,
+    /// creates the first user when needed, and binds the listener (port 0
+    /// picks a free port, as tests do).
+    pub async fn build(settings: Settings) -> Result<Application, StartError> {
+        let db = Db::connect(&settings.database).await?;
+        if settings.migrate_on_start {
+            db.migrate().await?;
+        }
+
+        if let Some(email) = &settings.admin_email {
+            if let Some(id) = store::ensure_admin(&db, email).await.map_err(StartError::Admin)? {
+                tracing::info!(user_id = id, email = %email, "created the first user from ADMIN_EMAIL");
+            }
+        }
+
+        let provider = build_provider(&settings, &db)?;
+
+        let listener = TcpListener::bind(settings.bind_addr).map_err(|source| StartError::Bind {
+            address: settings.bind_addr.to_string(),
+            source,
+        })?;
+        let port = listener.local_addr().map(|address| address.port()).unwrap_or_default();
+
+        let state = web::Data::new(AppState {
+            cookies: CookieSettings::new(&settings.cookie_name, settings.secure_cookies()),
+            origins: AllowedOrigins::new(&[&settings.public_url, &settings.web_url]),
+            db,
+            provider,
+            settings: Arc::new(settings),
+        });
+
+        let server = serve(listener, state).map_err(|source| StartError::Bind {
+            address: format!("port {port}"),
+            source,
+        })?;
+
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn build_provider(settings: &Settings, db: &Db) -> Result<Arc<dyn IdentityProvider>, StartError> {
+    match settings.auth_provider {
+        AuthProvider::Builtin => {
+            let mailer = Mailer::new(&settings.mail)?;
+            let provider = Arc::new(BuiltinProvider::new(
+                db.clone(),
+                mailer,
+                settings.public_url.clone(),
+                settings.session_duration,
+            ));
+            spawn_cleanup(Arc::clone(&provider));
+            Ok(provider)
+        }
+        AuthProvider::Stytch => Err(StartError::StytchUnavailable),
+    }
+}
+
+/// Deletes expired magic links and sessions every hour, so that the
+/// tables do not grow without bound.
+fn spawn_cleanup(provider: Arc<BuiltinProvider>) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(60 * 60));
+        loop {
+            interval.tick().await;
+            match provider.delete_expired().await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "deleted expired magic links and sessions"),
+                Err(error) => tracing::warn!(%error, "cannot delete expired magic links and sessions"),
+            }
+        }
+    });
+}
+
+fn serve(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
+    let openapi = ApiDoc::openapi();
+
+    let server = HttpServer::new(move || {
+        let settings = &state.settings;
+
+        let cors = Cors::default()
+            .allowed_origin(&settings.web_url.origin().ascii_serialization())
+            .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+            .allowed_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+            .allowed_header(telemetry::REQUEST_ID.clone())
+            .expose_headers([header::LOCATION])
+            .expose_headers([telemetry::REQUEST_ID.clone()])
+            .supports_credentials()
+            .max_age(3600);
+
+        let security_headers = DefaultHeaders::new()
+            .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"));
+
+        let mut app = App::new()
+            .app_data(state.clone())
+            .app_data(web::QueryConfig::default().error_handler(|error, _| {
+                ApiError::field("query", format!("is invalid: {error}")).into()
+            }))
+            .wrap(security_headers)
+            .wrap(cors)
+            .wrap(from_fn(telemetry::log_requests))
+            .configure(http::routes)
+            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi.clone()))
+            .route(
+                "/swagger-ui",
+                web::get().to(|| async {
+                    actix_web::HttpResponse::MovedPermanently()
+                        .insert_header((header::LOCATION, "/swagger-ui/"))
+                        .finish()
+                }),
+            );
+
+        match settings.web_dir.as_deref().filter(|dir| dir.is_dir()) {
+            Some(dir) => app = app.service(http::spa::service(dir)),
+            None => app = app.default_service(web::to(http::spa::not_found)),
+        }
+        app
+    })
+    .listen(listener)?
+    .run();
+
+    Ok(server)
+}

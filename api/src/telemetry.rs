@@ -1,0 +1,94 @@
+//! Logging: tracing to standard output, as text or JSON, and one line per
+//! request.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::HttpMessage;
+use tracing::Instrument;
+use tracing_subscriber::EnvFilter;
+
+use crate::auth::guard::SignedIn;
+use crate::settings::LogFormat;
+
+/// Installs the global subscriber; `RUST_LOG` overrides the default level.
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+
+    // A second call (tests start many servers in one process) keeps the first.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Tags each request with an id (an incoming `X-Request-Id` of up to 64
+/// safe characters is kept) and logs one line when it completes.
+///
+/// The line has the route pattern, never the raw path or query, so that a
+/// token in a URL cannot reach the log.
+pub async fn log_requests(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| is_well_formed(value))
+        .map(str::to_owned)
+        .unwrap_or_else(new_request_id);
+
+    let http_request = request.request().clone();
+    let span = tracing::info_span!("request", request_id = %request_id);
+
+    // An error from an inner middleware (the session guard's 401, say) is
+    // turned into its response here, so that it is logged like any other.
+    let mut response = match next.call(request).instrument(span.clone()).await {
+        Ok(response) => response.map_into_boxed_body(),
+        Err(error) => ServiceResponse::from_err(error, http_request),
+    };
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+
+    let method = response.request().method().to_string();
+    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let status = response.status().as_u16();
+    let user_id = response.request().extensions().get::<SignedIn>().map(|signed_in| signed_in.user.id);
+
+    span.in_scope(|| {
+        tracing::info!(
+            method,
+            route,
+            status,
+            latency_ms = format_args!("{elapsed_ms:.1}"),
+            user_id,
+            "request"
+        );
+    });
+
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID.clone(), value);
+    }
+    Ok(response)
+}
+
+fn is_well_formed(value: &str) -> bool {
+    (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.'))
+}
+
+fn new_request_id() -> String {
+    let mut bytes = [0u8; 12];
+    rand::fill(&mut bytes);
+    hex::encode(bytes)
+}
