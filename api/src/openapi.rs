@@ -17,7 +17,6 @@ or with `Authorization: Bearer <session_token>`.\n\n\
 Errors are RFC 9457 problem details (`application/problem+json`); invalid input lists each \
 invalid field in `errors`. Cookie-authenticated POST, PATCH and DELETE requests must carry an \
 `Origin` (or `Referer`) of the API or the web app, or they get `403`.",
-        license(name = "MIT"),
     ),
     paths(
         auth::login,

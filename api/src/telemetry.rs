@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
@@ -35,8 +35,8 @@ pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// token in a URL cannot reach the log.
 pub async fn log_requests(
     request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
 
     let request_id = request
@@ -47,18 +47,20 @@ pub async fn log_requests(
         .map(str::to_owned)
         .unwrap_or_else(new_request_id);
 
-    let http_request = request.request().clone();
+    let method = request.method().to_string();
     let span = tracing::info_span!("request", request_id = %request_id);
 
-    // An error from an inner middleware (the session guard's 401, say) is
-    // turned into its response here, so that it is logged like any other.
     let mut response = match next.call(request).instrument(span.clone()).await {
-        Ok(response) => response.map_into_boxed_body(),
-        Err(error) => ServiceResponse::from_err(error, http_request),
+        Ok(response) => response,
+        Err(error) => {
+            // Inner services answer errors with responses; this is a fault
+            // that actix turns into a response after this middleware.
+            span.in_scope(|| tracing::error!(method, %error, "request failed"));
+            return Err(error);
+        }
     };
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
 
-    let method = response.request().method().to_string();
     let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let status = response.status().as_u16();
     let user_id = response.request().extensions().get::<SignedIn>().map(|signed_in| signed_in.user.id);

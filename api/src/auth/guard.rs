@@ -3,13 +3,13 @@
 
 use std::future::{Ready, ready};
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use time::OffsetDateTime;
 
-use super::SessionCredentials;
+use super::{Session, SessionCredentials};
 use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::users::User;
@@ -25,26 +25,21 @@ pub struct SignedIn {
 /// Rejects a request without a valid session of an existing user, and a
 /// cookie-authenticated write from another origin; otherwise hands the
 /// session to the handler as [`SignedIn`].
-pub async fn require_session(
+pub async fn require_session<B: MessageBody>(
     request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let state = request
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| ApiError::Internal("application state is missing".to_owned()))?;
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+        let error = ApiError::Internal("application state is missing".to_owned());
+        return Ok(request.error_response(error).map_into_right_body());
+    };
 
-    let credentials = state.cookies.credentials(request.request());
-    if credentials.is_empty() {
-        return Err(ApiError::Unauthorized("Sign in first: this request has no session.".to_owned()).into());
-    }
-
-    // Cookies ride along on cross-site requests; bearer tokens do not.
-    if credentials.from_cookie && !request.method().is_safe() {
-        state.origins.check(request.request())?;
-    }
-
-    let session = state.provider.authenticate_session(&credentials).await?;
+    let (session, credentials) = match authenticate(&state, &request).await {
+        Ok(authenticated) => authenticated,
+        // Answered here rather than returned as an error, so that outer
+        // middleware (the request log) sees an ordinary response.
+        Err(error) => return Ok(request.error_response(error).map_into_right_body()),
+    };
     let refreshed_jwt = session.refreshed_jwt.clone();
     let renew_cookie = credentials.from_cookie;
 
@@ -54,7 +49,7 @@ pub async fn require_session(
         credentials,
     });
 
-    let mut response = next.call(request).await?;
+    let mut response = next.call(request).await?.map_into_left_body();
 
     if let (Some(jwt), true) = (refreshed_jwt, renew_cookie) {
         let cookie = state
@@ -63,6 +58,26 @@ pub async fn require_session(
         response.response_mut().add_cookie(&cookie)?;
     }
     Ok(response)
+}
+
+async fn authenticate(
+    state: &AppState,
+    request: &ServiceRequest,
+) -> Result<(Session, SessionCredentials), ApiError> {
+    let credentials = state.cookies.credentials(request.request());
+    if credentials.is_empty() {
+        return Err(ApiError::Unauthorized(
+            "Sign in first: this request has no session.".to_owned(),
+        ));
+    }
+
+    // Cookies ride along on cross-site requests; bearer tokens do not.
+    if credentials.from_cookie && !request.method().is_safe() {
+        state.origins.check(request.request())?;
+    }
+
+    let session = state.provider.authenticate_session(&credentials).await?;
+    Ok((session, credentials))
 }
 
 impl FromRequest for SignedIn {
