@@ -63,6 +63,9 @@ struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        // utoipa fills the license from Cargo.toml, where none is declared.
+        openapi.info.license = None;
+
         let components = openapi.components.get_or_insert_with(Default::default);
 
         components.add_security_scheme(
