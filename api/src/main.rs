@@ -37,6 +37,9 @@ enum Command {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
 
+    // TLS (MySQL, SMTP, Stytch) goes through rustls with the ring backend.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
     if let Some(Command::Openapi) = cli.command {
         print!("{}", openapi::yaml());
         return ExitCode::SUCCESS;

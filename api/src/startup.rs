@@ -57,10 +57,19 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to the database, applies migrations when configured,
-    /// creates the first user when needed, and binds the listener (port 0
-    /// picks a free port, as tests do).
+    /// Binds `BIND_ADDR` and builds the application on it.
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
+        let listener = TcpListener::bind(settings.bind_addr).map_err(|source| StartError::Bind {
+            address: settings.bind_addr.to_string(),
+            source,
+        })?;
+        Self::build_on(settings, listener).await
+    }
+
+    /// Connects to the database, applies migrations when configured,
+    /// creates the first user when needed, and serves on `listener`. Tests
+    /// bind port 0 first, so that PUBLIC_URL can name the port.
+    pub async fn build_on(settings: Settings, listener: TcpListener) -> Result<Application, StartError> {
         let db = Db::connect(&settings.database).await?;
         if settings.migrate_on_start {
             db.migrate().await?;
@@ -74,10 +83,6 @@ impl Application {
 
         let provider = build_provider(&settings, &db)?;
 
-        let listener = TcpListener::bind(settings.bind_addr).map_err(|source| StartError::Bind {
-            address: settings.bind_addr.to_string(),
-            source,
-        })?;
         let port = listener.local_addr().map(|address| address.port()).unwrap_or_default();
 
         let state = web::Data::new(AppState {
