@@ -76,6 +76,11 @@ pub struct StytchSettings {
     pub project_id: String,
     pub secret: SecretString,
     pub api_url: Url,
+    /// The bound on every call to Stytch, retries included.
+    pub timeout: Duration,
+    /// How long a successful check of an opaque session token is reused
+    /// without asking Stytch again; zero turns the cache off.
+    pub session_cache: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +122,8 @@ struct RawSettings {
     stytch_project_id: Option<String>,
     stytch_secret: Option<String>,
     stytch_api_url: Option<String>,
+    stytch_timeout_ms: Option<String>,
+    stytch_session_cache_seconds: Option<String>,
     session_duration_minutes: Option<String>,
     cookie_name: Option<String>,
     mail_outbox: Option<String>,
@@ -197,11 +204,7 @@ impl Settings {
         };
 
         let stytch = match auth_provider {
-            AuthProvider::Stytch => Some(parse_stytch(
-                stytch_project_id,
-                raw.stytch_secret.as_deref(),
-                raw.stytch_api_url.as_deref(),
-            )?),
+            AuthProvider::Stytch => Some(parse_stytch(&raw, stytch_project_id)?),
             AuthProvider::Builtin => None,
         };
 
@@ -361,18 +364,14 @@ fn parse_origin_url(variable: &'static str, value: Option<&str>) -> Result<Optio
     Ok(Some(Url::parse(trimmed).expect("a valid URL without its trailing slash parses")))
 }
 
-fn parse_stytch(
-    project_id: Option<&str>,
-    secret: Option<&str>,
-    api_url: Option<&str>,
-) -> Result<StytchSettings, SettingsError> {
+fn parse_stytch(raw: &RawSettings, project_id: Option<&str>) -> Result<StytchSettings, SettingsError> {
     let project_id = project_id.ok_or_else(|| {
         invalid(
             "STYTCH_PROJECT_ID",
             "missing: AUTH_PROVIDER=stytch needs the project id from the Stytch dashboard",
         )
     })?;
-    let secret = non_empty(secret).ok_or_else(|| {
+    let secret = non_empty(raw.stytch_secret.as_deref()).ok_or_else(|| {
         invalid(
             "STYTCH_SECRET",
             "missing: AUTH_PROVIDER=stytch needs the project secret from the Stytch dashboard",
@@ -384,13 +383,23 @@ fn parse_stytch(
     } else {
         "https://test.stytch.com"
     };
-    let api_url = parse_origin_url("STYTCH_API_URL", api_url)?
+    let api_url = parse_origin_url("STYTCH_API_URL", raw.stytch_api_url.as_deref())?
         .unwrap_or_else(|| Url::parse(default_api_url).expect("default Stytch URL parses"));
+
+    let timeout_ms = parse_number("STYTCH_TIMEOUT_MS", raw.stytch_timeout_ms.as_deref(), 5_000, 100..=60_000)?;
+    let cache_seconds = parse_number(
+        "STYTCH_SESSION_CACHE_SECONDS",
+        raw.stytch_session_cache_seconds.as_deref(),
+        0,
+        0..=300,
+    )?;
 
     Ok(StytchSettings {
         project_id: project_id.to_owned(),
         secret: SecretString::from(secret.to_owned()),
         api_url,
+        timeout: Duration::from_millis(u64::from(timeout_ms)),
+        session_cache: Duration::from_secs(u64::from(cache_seconds)),
     })
 }
 

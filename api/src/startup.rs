@@ -16,6 +16,7 @@ use crate::auth::IdentityProvider;
 use crate::auth::builtin::BuiltinProvider;
 use crate::auth::cookies::CookieSettings;
 use crate::auth::origin::AllowedOrigins;
+use crate::auth::stytch::StytchProvider;
 use crate::db::{ConnectError, Db};
 use crate::error::ApiError;
 use crate::http;
@@ -47,8 +48,8 @@ pub enum StartError {
         address: String,
         source: std::io::Error,
     },
-    #[error("the Stytch provider is not built into this binary")]
-    StytchUnavailable,
+    #[error("cannot create the HTTP client for Stytch: {0}")]
+    HttpClient(reqwest::Error),
 }
 
 pub struct Application {
@@ -81,7 +82,7 @@ impl Application {
             }
         }
 
-        let provider = build_provider(&settings, &db)?;
+        let provider = build_provider(&settings, &db).await?;
 
         let port = listener.local_addr().map(|address| address.port()).unwrap_or_default();
 
@@ -110,7 +111,7 @@ impl Application {
     }
 }
 
-fn build_provider(settings: &Settings, db: &Db) -> Result<Arc<dyn IdentityProvider>, StartError> {
+async fn build_provider(settings: &Settings, db: &Db) -> Result<Arc<dyn IdentityProvider>, StartError> {
     match settings.auth_provider {
         AuthProvider::Builtin => {
             let mailer = Mailer::new(&settings.mail)?;
@@ -123,7 +124,15 @@ fn build_provider(settings: &Settings, db: &Db) -> Result<Arc<dyn IdentityProvid
             spawn_cleanup(Arc::clone(&provider));
             Ok(provider)
         }
-        AuthProvider::Stytch => Err(StartError::StytchUnavailable),
+        AuthProvider::Stytch => {
+            let stytch = settings
+                .stytch
+                .as_ref()
+                .expect("settings parsing requires Stytch settings for the Stytch provider");
+            let provider = StytchProvider::new(settings, stytch, db.clone()).map_err(StartError::HttpClient)?;
+            provider.load_keys().await;
+            Ok(Arc::new(provider))
+        }
     }
 }
 

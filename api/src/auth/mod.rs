@@ -6,6 +6,7 @@ pub mod cookies;
 pub mod guard;
 pub mod origin;
 mod provider;
+pub mod stytch;
 pub mod token;
 
 pub use provider::{IdentityProvider, LinkFailure, NewSession, Session, SessionCredentials};
