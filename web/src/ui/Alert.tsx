@@ -1,0 +1,17 @@
+import type { ReactNode } from 'react';
+
+export interface AlertProps {
+  tone: 'error' | 'info' | 'success';
+  title?: string;
+  children: ReactNode;
+}
+
+/** A message box inside the page; errors are announced at once. */
+export function Alert({ tone, title, children }: AlertProps) {
+  return (
+    <div className={`alert alert-${tone}`} role={tone === 'error' ? 'alert' : 'status'}>
+      {title ? <p className="alert-title">{title}</p> : null}
+      <div className="alert-body">{children}</div>
+    </div>
+  );
+}
