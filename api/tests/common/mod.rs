@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake_stytch;
+
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -226,6 +228,28 @@ impl TestApp {
             .request(method, self.url(path))
             .header("cookie", format!("session={cookie}"))
             .header(ORIGIN, &self.web_url)
+    }
+
+    /// A request with the given Cookie header and an Origin of our own.
+    pub fn with_cookies(&self, method: Method, path: &str, cookies: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .header("cookie", cookies)
+            .header(ORIGIN, &self.web_url)
+    }
+
+    /// Starts the server with the Stytch provider pointed at `fake`.
+    pub async fn spawn_stytch(backend: Backend, fake: &fake_stytch::FakeStytch, extra: &[(&str, &str)]) -> TestApp {
+        let mut settings = vec![
+            ("AUTH_PROVIDER", "stytch"),
+            ("STYTCH_PROJECT_ID", fake_stytch::PROJECT_ID),
+            ("STYTCH_SECRET", fake_stytch::SECRET),
+            ("STYTCH_API_URL", fake.url.as_str()),
+            ("STYTCH_TIMEOUT_MS", "1000"),
+            ("ADMIN_EMAIL", "admin@example.com"),
+        ];
+        settings.extend_from_slice(extra);
+        Self::spawn_with(backend, &settings).await
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
