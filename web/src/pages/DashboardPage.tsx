@@ -26,14 +26,24 @@ export function DashboardPage({ me }: { me: Me }) {
   const pages = useUserPages(search);
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const focusHeadingWhenLoaded = useRef(false);
 
   useEffect(() => {
     document.title = 'Users · User admin';
   }, []);
 
+  // The deleted user's row, which held the focus, is gone once the list
+  // reloads. The effect follows the page object rather than its status,
+  // because a fast answer can take the status from ready to ready.
+  useEffect(() => {
+    if (pages.page.status !== 'loading' && focusHeadingWhenLoaded.current) {
+      focusHeadingWhenLoaded.current = false;
+      headingRef.current?.focus();
+    }
+  }, [pages.page]);
+
   const closeDialog = () => setDialog(null);
   const shown = pages.page.status === 'ready' ? pages.page.users.length : 0;
-  const firstShown = (pages.pageNumber - 1) * PAGE_SIZE + 1;
 
   return (
     <div className="app-layout">
@@ -92,9 +102,7 @@ export function DashboardPage({ me }: { me: Me }) {
 
           <nav className="pager" aria-label="Pages">
             <p className="pager-status" aria-live="polite">
-              {pages.page.status === 'ready' && shown > 0
-                ? `Page ${pages.pageNumber} · users ${firstShown}–${firstShown + shown - 1}`
-                : `Page ${pages.pageNumber}`}
+              {pagerStatus(pages.page.status === 'ready' ? shown : null, pages.pageNumber, pages.hasNext)}
             </p>
             <div className="pager-buttons">
               <button type="button" className="button button-secondary button-small" onClick={pages.previous} disabled={!pages.hasPrevious}>
@@ -142,6 +150,7 @@ export function DashboardPage({ me }: { me: Me }) {
           onClose={closeDialog}
           onDeleted={() => {
             closeDialog();
+            focusHeadingWhenLoaded.current = true;
             pages.reload();
           }}
         />
@@ -181,6 +190,18 @@ function AppHeader({ email }: { email: string }) {
       </div>
     </header>
   );
+}
+
+/** Describes the page shown: "3 users" when everything fits on one page, else "Page 2 · users 21–40". */
+export function pagerStatus(shown: number | null, pageNumber: number, hasNext: boolean): string {
+  if (shown === null || shown === 0) {
+    return `Page ${pageNumber}`;
+  }
+  if (pageNumber === 1 && !hasNext) {
+    return shown === 1 ? '1 user' : `${shown} users`;
+  }
+  const first = (pageNumber - 1) * PAGE_SIZE + 1;
+  return `Page ${pageNumber} · users ${first}–${first + shown - 1}`;
 }
 
 /** The dashboard's frame with placeholder rows, shown while the session is checked. */

@@ -67,7 +67,8 @@ export function EditUserDialog({ user, opener, onClose, onSaved, onGone }: EditU
       return;
     }
     setProblem(result.problem);
-    notify('error', `The changes were not saved: ${result.problem.detail}`);
+    const hasFieldErrors = Object.keys(result.problem.fieldErrors).length > 0;
+    notify('error', hasFieldErrors ? 'The changes were not saved. Check the marked fields.' : `The changes were not saved: ${result.problem.detail}`);
     if (result.problem.fieldErrors.name) {
       nameRef.current?.focus();
     } else if (result.problem.fieldErrors.email) {

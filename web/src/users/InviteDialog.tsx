@@ -52,7 +52,8 @@ export function InviteDialog({ opener, onClose, onInvited }: InviteDialogProps) 
       return;
     }
     setProblem(result.problem);
-    notify('error', `The invitation was not sent: ${result.problem.detail}`);
+    const hasFieldErrors = Object.keys(result.problem.fieldErrors).length > 0;
+    notify('error', hasFieldErrors ? 'The invitation was not sent. Check the marked fields.' : `The invitation was not sent: ${result.problem.detail}`);
     if (result.problem.fieldErrors.name) {
       nameRef.current?.focus();
     } else if (result.problem.fieldErrors.email) {

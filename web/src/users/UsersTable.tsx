@@ -104,7 +104,7 @@ function UserRow({
       </td>
       <td className="cell-last-sign-in">
         <span className="cell-label" aria-hidden="true">
-          Last sign-in{' '}
+          Last sign-in:{' '}
         </span>
         {user.last_login_at ? (
           <time dateTime={user.last_login_at} title={formatDateTime(user.last_login_at)}>
