@@ -17,13 +17,15 @@ export default defineConfig(({ mode }) => {
         [apiPaths.source]: {
           target: devApiUrl,
           // Keeps the browser's Host and Origin, so the API's Origin check
-          // sees the dev server's origin (set WEB_URL to it).
+          // gets the dev server's origin, which WEB_URL must name.
           changeOrigin: false,
-          // A page load of an app route such as /users would otherwise be proxied.
-          bypass: (request) =>
-            request.method === 'GET' && request.headers.accept?.includes('text/html') && !request.url?.startsWith('/authenticate')
-              ? request.url
-              : undefined,
+          // A page load of /users or /me is a visit to the app, not an API
+          // call, so Vite serves index.html for it. The API's own pages pass.
+          bypass: (request) => {
+            const isPageLoad = request.method === 'GET' && request.headers.accept?.includes('text/html');
+            const isApiPage = /^\/(authenticate|swagger-ui)/.test(request.url ?? '');
+            return isPageLoad && !isApiPage ? '/index.html' : undefined;
+          },
         },
       },
     },

@@ -1,15 +1,32 @@
+import type { Page } from '@playwright/test';
+
 import { ADMIN_EMAIL, createUsers, expect, test, uniqueTag } from './support/fixtures';
 
-// The API's landing page at GET /authenticate sends `Referrer-Policy: no-referrer`,
-// so browsers post its form with `Origin: null` and the API's Origin check
-// answers 403 instead of signing in or redirecting. The tests that open a
-// magic link in the browser are expected to fail until the API accepts it.
-const LANDING_PAGE_ORIGIN_NULL =
-  'API: the magic-link landing page posts with Origin: null (Referrer-Policy: no-referrer) and gets 403';
+/**
+ * Opens a magic link as a person does: the API's landing page posts the
+ * token back with a form.
+ *
+ * NOTE: the landing page sends `Referrer-Policy: no-referrer`, so browsers
+ * post that form with `Origin: null`, and the API's Origin check returns
+ * 403 instead of signing in or redirecting. While the API does so, the
+ * calling test is marked as expected to fail, and it stops here.
+ */
+async function openMagicLink(page: Page, link: string) {
+  const formPost = page.waitForResponse(
+    (response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/authenticate',
+  );
+  await page.goto(link);
+
+  const status = (await formPost).status();
+  if (status === 403) {
+    const reason = 'API: the magic-link landing page posts its form with Origin: null and gets 403';
+    console.warn(`expected failure: ${reason}`);
+    test.fail(true, reason);
+  }
+  expect(status, 'the status of the landing page\'s POST /authenticate').not.toBe(403);
+}
 
 test('signs in through the emailed link', async ({ page, nextMagicLink, saveScreenshot }) => {
-  test.fail(true, LANDING_PAGE_ORIGIN_NULL);
-
   await page.goto('/');
   await expect(page).toHaveURL(/\/sign-in$/);
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
@@ -21,7 +38,7 @@ test('signs in through the emailed link', async ({ page, nextMagicLink, saveScre
   await expect(page.getByText(ADMIN_EMAIL)).toBeVisible();
   await saveScreenshot(page, 'check-email');
 
-  await page.goto(link);
+  await openMagicLink(page, link);
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('heading', { name: 'Users', level: 1 })).toBeVisible();
   await expect(page.getByRole('banner')).toContainText(ADMIN_EMAIL);
@@ -41,7 +58,7 @@ test('shows the users table', async ({ page, signIn, adminApi, saveScreenshot })
 
   await expect(page.getByRole('banner')).toContainText(ADMIN_EMAIL);
   await expect(page.getByRole('row').filter({ hasText: ADMIN_EMAIL })).toContainText('You');
-  // This test runs early, while the database holds little but these users.
+  // This test runs early, while the database contains little but these users.
   await expect(page.getByRole('row').filter({ hasText: tag })).toHaveCount(people.length);
   await saveScreenshot(page, 'dashboard');
 
@@ -345,15 +362,14 @@ test('sends a session revoked elsewhere to Sign in', async ({ page, context, sig
 });
 
 test('shows the used message for a link opened twice', async ({ page, browser, nextMagicLink }) => {
-  test.fail(true, LANDING_PAGE_ORIGIN_NULL);
   const link = await nextMagicLink(ADMIN_EMAIL, () => page.request.post('/login', { data: { email: ADMIN_EMAIL } }));
 
-  await page.goto(link);
+  await openMagicLink(page, link);
   await expect(page.getByRole('heading', { name: 'Users', level: 1 })).toBeVisible();
 
   const otherContext = await browser.newContext();
   const otherPage = await otherContext.newPage();
-  await otherPage.goto(link);
+  await openMagicLink(otherPage, link);
   await expect(otherPage).toHaveURL(/\/sign-in\?error=used$/);
   await expect(otherPage.getByText('This sign-in link was already used')).toBeVisible();
 

@@ -8,7 +8,7 @@ import { DashboardPage } from './pages/DashboardPage';
 import { SignInPage } from './pages/SignInPage';
 import { ToastProvider } from './ui/Toasts';
 
-/** The app without its router, so tests can wrap it in a memory router. */
+/** Renders the app without a router, so that tests can wrap it in a memory router. */
 export function App({ api }: { api: Api }) {
   return (
     <ApiProvider api={api}>

@@ -26,7 +26,7 @@ export interface OutboxMail {
 
 const webDir = resolve(import.meta.dirname, '../..');
 
-/** The API binary: API_BIN, or the debug build of the workspace that holds web/. */
+/** Returns the path of the API binary: API_BIN, or the debug build in the workspace that contains web/. */
 export function apiBinaryPath(): string {
   return resolve(process.env.API_BIN ?? join(webDir, '../target/debug/api'));
 }
@@ -49,7 +49,7 @@ async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-/** A database on the MariaDB server at E2E_MYSQL_URL, created for one run and dropped after it. */
+/** Creates a database on the MariaDB server at E2E_MYSQL_URL for one run, with a function that drops it. */
 async function createMysqlDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `dashboard_e2e_${process.pid}_${Date.now()}`;
   const connection = await mysql.createConnection(serverUrl);
@@ -191,8 +191,8 @@ export async function outboxSize(outboxPath: string): Promise<number> {
 }
 
 /**
- * Waits for a mail to `to` after the first `after` mails of the outbox;
- * `POST /login` sends its mail after it answers.
+ * Waits for a mail to `to` after the first `after` mails of the outbox,
+ * because `POST /login` sends its mail after it responds.
  */
 export async function waitForMail(outboxPath: string, to: string, after: number): Promise<OutboxMail> {
   const deadline = Date.now() + 10_000;

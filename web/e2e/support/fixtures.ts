@@ -15,7 +15,7 @@ export interface NewUser {
 }
 
 export interface Fixtures {
-  /** Opens the Sign in page, asks for a link for `email` and opens the emailed link. */
+  /** Requests a magic link for `email` on the Sign in page and signs in with its token. */
   signIn(page: Page, email?: string): Promise<void>;
   /** Saves a screenshot of the page as test-results/screenshots/<project>-<name>.png. */
   saveScreenshot(page: Page, name: string): Promise<void>;
@@ -63,7 +63,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
 
       // NOTE: opening the link in the browser fails today, because the API's
       // landing page sends `Referrer-Policy: no-referrer`, so the browser posts
-      // its form with `Origin: null` and the API answers 403. The test
+      // its form with `Origin: null` and the API returns 403. The test
       // 'signs in through the emailed link' covers that path; here the token
       // goes to the API as JSON from the page's own cookie jar, which leaves
       // the browser with the same session cookie.
@@ -117,7 +117,7 @@ export async function createUsers(api: APIRequestContext, users: NewUser[]): Pro
   }
 }
 
-/** A prefix that keeps the users of one test apart from the others' in search results. */
+/** Returns a prefix that keeps the users of one test apart from the others' in search results. */
 export function uniqueTag(label: string): string {
   return `${label}${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
 }

@@ -11,7 +11,7 @@ export type ApiClient = Client<paths>;
 
 export interface Api {
   client: ApiClient;
-  /** Registers a listener for every 401 answer; returns a function that removes it. */
+  /** Registers a listener for every 401 response and returns a function that removes it. */
   onUnauthorized(listener: () => void): () => void;
 }
 
@@ -21,7 +21,7 @@ export interface ApiOptions {
   fetch?: (request: Request) => Promise<Response>;
 }
 
-/** The API's origin as configured at build time by VITE_API_URL. */
+/** Returns the API's origin as set at build time by VITE_API_URL. */
 export function configuredBaseUrl(): string {
   const configured: string = import.meta.env.VITE_API_URL ?? '';
   return configured.replace(/\/+$/, '');

@@ -2,7 +2,7 @@ import type { ProblemDocument } from './client';
 
 /** A failed request in the form the screens show: an RFC 9457 problem details document, or a stand-in for one. */
 export interface Problem {
-  /** The HTTP status, or 0 when no answer arrived. */
+  /** The HTTP status, or 0 when no response arrived. */
   status: number;
   title: string;
   detail: string;
@@ -71,7 +71,7 @@ export async function request<T>(call: Promise<FetchResult<T>>): Promise<ApiResu
   return { ok: true, data: result.data as T, status: response.status };
 }
 
-/** Whether a request was aborted on purpose, which calls for no message. */
+/** Tells whether a request was aborted on purpose, which calls for no message. */
 export function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';
 }

@@ -3,8 +3,9 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { useApi } from '../api/ApiContext';
 import type { Me, User } from '../api/client';
 import { request, type Problem } from '../api/problem';
+import { useToasts } from '../ui/Toasts';
 
-/** Why the app signed the user out, shown on the Sign in page. */
+/** The reason the app signed the user out, shown on the Sign in page. */
 export type SignOutReason = 'session-ended' | 'signed-out';
 
 export type SessionState =
@@ -27,9 +28,9 @@ interface AuthContextValue {
 
 const AuthContext = createContext<AuthContextValue | null>(null);
 
-// Remembers across reloads that this browser had a session, so that a 401
-// on the next visit can say the session ended rather than show a bare form.
-// It holds no credentials: the session cookie is HttpOnly.
+// Marks across reloads that this browser had a session, so that a 401 on
+// the next visit shows that the session ended rather than a bare form. The
+// mark contains no credentials, because the session cookie is HttpOnly.
 const HAD_SESSION_KEY = 'dashboard.had-session';
 
 // setTimeout fires at once for delays above 2^31 - 1 ms (about 24.8 days).
@@ -60,6 +61,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<SessionState>({ status: 'checking' });
   const sessionRef = useRef(session);
   sessionRef.current = session;
+  const { clear: clearToasts } = useToasts();
+
+  // Notices name users and what was done to them, so none outlive the session.
+  useEffect(() => {
+    if (session.status === 'signed-out') {
+      clearToasts();
+    }
+  }, [session.status, clearToasts]);
 
   useEffect(
     () =>

@@ -5,7 +5,7 @@ import { FakeApi, problem } from '../test/fakeApi';
 import { renderApp } from '../test/render';
 import { pagerStatus } from './DashboardPage';
 
-/** The rows of the users table once it has loaded, without the header row. */
+/** Waits for the users table to load and returns its rows without the header row. */
 async function dataRows(): Promise<HTMLElement[]> {
   // The table is queried afresh each time: the one shown while the session is checked is replaced.
   const table = await waitFor(() => {
@@ -254,6 +254,10 @@ describe('Dashboard', () => {
     const api = new FakeApi(3);
     renderApp(api);
     await dataRows();
+    await userEvent.click(screen.getByRole('button', { name: 'Edit User 01' }));
+    await userEvent.type(screen.getByLabelText('Name'), ' Smith');
+    await userEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(await screen.findByText('Saved the changes to User 01 Smith.')).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Invite user' }));
 
     api.signedInUserId = null;
@@ -267,6 +271,7 @@ describe('Dashboard', () => {
     expect(screen.queryByText('user1@example.com')).not.toBeInTheDocument();
     expect(screen.queryByText('admin@example.com')).not.toBeInTheDocument();
     expect(screen.queryByText(/invitation was not sent/)).not.toBeInTheDocument();
+    expect(screen.queryByText('Saved the changes to User 01 Smith.')).not.toBeInTheDocument();
   });
 
   it('checks the session again when the window regains focus', async () => {

@@ -34,7 +34,7 @@ export function DashboardPage({ me }: { me: Me }) {
 
   // The deleted user's row, which held the focus, is gone once the list
   // reloads. The effect follows the page object rather than its status,
-  // because a fast answer can take the status from ready to ready.
+  // because a fast response can take the status from ready to ready.
   useEffect(() => {
     if (pages.page.status !== 'loading' && focusHeadingWhenLoaded.current) {
       focusHeadingWhenLoaded.current = false;
@@ -204,7 +204,7 @@ export function pagerStatus(shown: number | null, pageNumber: number, hasNext: b
   return `Page ${pageNumber} · users ${first}–${first + shown - 1}`;
 }
 
-/** The dashboard's frame with placeholder rows, shown while the session is checked. */
+/** Renders the dashboard's frame with placeholder rows while the session is checked. */
 export function DashboardSkeleton() {
   return (
     <div className="app-layout" aria-busy="true">

@@ -9,12 +9,12 @@ export interface RecordedRequest {
 
 type Answer = { status: number; body?: unknown };
 
-/** Answers the API's requests from memory, the way the real API does for these tests' cases. */
+/** A stand-in for the API that serves requests from memory, as the real API does for these tests' cases. */
 export class FakeApi {
   users: User[] = [];
   signedInUserId: number | null = 1;
   requests: RecordedRequest[] = [];
-  /** Replaces the next answer to a method and path, such as `GET /users`. */
+  /** Queued responses by method and path, such as `GET /users`, sent before the usual handling. */
   overrides = new Map<string, Answer[]>();
   private nextId = 1;
 
@@ -44,7 +44,7 @@ export class FakeApi {
     return user;
   }
 
-  /** Answers `method path` with `answer` once, before the usual handling. */
+  /** Queues `answer` as the next response to `method path`. */
   answerOnce(method: string, path: string, answer: Answer) {
     const key = `${method} ${path}`;
     this.overrides.set(key, [...(this.overrides.get(key) ?? []), answer]);

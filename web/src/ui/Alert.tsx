@@ -6,7 +6,7 @@ export interface AlertProps {
   children: ReactNode;
 }
 
-/** A message box inside the page; errors are announced at once. */
+/** Renders a message box inside the page. Screen readers announce errors at once. */
 export function Alert({ tone, title, children }: AlertProps) {
   return (
     <div className={`alert alert-${tone}`} role={tone === 'error' ? 'alert' : 'status'}>

@@ -10,7 +10,7 @@ const FOCUSABLE = [
   '[tabindex]:not([tabindex="-1"])',
 ].join(',');
 
-/** The element that holds the app; it is made inert while a dialog is open. */
+/** The id of the element that contains the app, which is inert while a dialog is open. */
 const APP_ROOT_ID = 'root';
 
 export interface DialogProps {
@@ -20,7 +20,7 @@ export interface DialogProps {
   children: ReactNode;
   /** The element that opened the dialog; the focused element when not given. */
   opener?: HTMLElement | null;
-  /** Where focus goes on close when the opener is gone. */
+  /** The element to focus on close when the opener is gone. */
   fallbackFocus?(): HTMLElement | null;
   role?: 'dialog' | 'alertdialog';
 }

@@ -11,6 +11,8 @@ interface Toast {
 
 interface ToastContextValue {
   notify(tone: ToastTone, message: string): void;
+  /** Removes every notice, for example the ones that name users after sign-out. */
+  clear(): void;
 }
 
 const ToastContext = createContext<ToastContextValue | null>(null);
@@ -31,7 +33,9 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     setToasts((current) => [...current, { id, tone, message }].slice(-MAX_TOASTS));
   }, []);
 
-  const value = useMemo(() => ({ notify }), [notify]);
+  const clear = useCallback(() => setToasts([]), []);
+
+  const value = useMemo(() => ({ notify, clear }), [notify, clear]);
 
   return (
     <ToastContext.Provider value={value}>

@@ -12,7 +12,7 @@ export interface DeleteUserDialogProps {
   opener: HTMLElement | null;
   fallbackFocus(): HTMLElement | null;
   onClose(): void;
-  /** Called once the user is gone, also when somebody else deleted them first. */
+  /** Called once the user is gone, also when another administrator deleted them first. */
   onDeleted(): void;
 }
 

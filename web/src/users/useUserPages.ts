@@ -25,9 +25,9 @@ export interface UserPages {
 }
 
 /**
- * Pages through `GET /users` with its keyset cursors. The API only gives
- * the cursor of the next page, so the cursors of the pages already seen
- * are kept to go back; a new search starts again from the first page.
+ * Pages through `GET /users` with its keyset cursors. The API returns only
+ * the cursor of the next page, so the cursors of the pages already seen are
+ * kept for going back. A new search starts again from the first page.
  */
 export function useUserPages(search: string, pageSize: number = PAGE_SIZE): UserPages {
   const api = useApi();
