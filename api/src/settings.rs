@@ -52,6 +52,10 @@ pub struct Settings {
     pub mail: MailSettings,
     pub migrate_on_start: bool,
     pub log_format: LogFormat,
+    /// Where `/metrics` is served; `None` serves no metrics.
+    pub metrics_addr: Option<SocketAddr>,
+    /// How long in-flight requests may run after SIGTERM or Ctrl-C.
+    pub shutdown_timeout: Duration,
 }
 
 #[derive(Clone)]
@@ -131,6 +135,8 @@ struct RawSettings {
     mail_from: Option<String>,
     migrate_on_start: Option<String>,
     log_format: Option<String>,
+    metrics_addr: Option<String>,
+    shutdown_timeout_seconds: Option<String>,
 }
 
 impl Settings {
@@ -250,6 +256,17 @@ impl Settings {
             }
         };
 
+        let metrics_addr = match non_empty(raw.metrics_addr.as_deref()) {
+            Some(value) => Some(parse_socket_addr("METRICS_ADDR", value)?),
+            None => None,
+        };
+        let shutdown_seconds = parse_number(
+            "SHUTDOWN_TIMEOUT_SECONDS",
+            raw.shutdown_timeout_seconds.as_deref(),
+            30,
+            0..=600,
+        )?;
+
         Ok(Settings {
             database,
             bind_addr,
@@ -264,6 +281,8 @@ impl Settings {
             mail,
             migrate_on_start,
             log_format,
+            metrics_addr,
+            shutdown_timeout: Duration::from_secs(u64::from(shutdown_seconds)),
         })
     }
 
@@ -322,12 +341,15 @@ fn parse_database(
 }
 
 fn parse_bind_addr(value: Option<&str>) -> Result<SocketAddr, SettingsError> {
-    let value = non_empty(value).unwrap_or("127.0.0.1:8080");
+    parse_socket_addr("BIND_ADDR", non_empty(value).unwrap_or("127.0.0.1:8080"))
+}
+
+fn parse_socket_addr(variable: &'static str, value: &str) -> Result<SocketAddr, SettingsError> {
     let value = value.replacen("localhost:", "127.0.0.1:", 1);
 
     value.parse().map_err(|_| {
         invalid(
-            "BIND_ADDR",
+            variable,
             format!("{value:?} is not an address, use IP:PORT such as 127.0.0.1:8080 or 0.0.0.0:8080"),
         )
     })
@@ -573,6 +595,8 @@ mod tests {
             ("SMTP_URL", "http://mail", "smtp://"),
             ("MIGRATE_ON_START", "maybe", "true or false"),
             ("LOG_FORMAT", "xml", "text or json"),
+            ("METRICS_ADDR", "9090", "IP:PORT"),
+            ("SHUTDOWN_TIMEOUT_SECONDS", "-1", "whole number"),
         ];
 
         for (variable, value, expected) in cases {

@@ -1,6 +1,6 @@
 //! Builds the whole application from one [`Settings`] value.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +21,7 @@ use crate::db::{ConnectError, Db};
 use crate::error::ApiError;
 use crate::http;
 use crate::mail::{MailError, Mailer};
+use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
 use crate::settings::{AuthProvider, Settings};
 use crate::telemetry;
@@ -33,6 +34,7 @@ pub struct AppState {
     pub provider: Arc<dyn IdentityProvider>,
     pub cookies: CookieSettings,
     pub origins: AllowedOrigins,
+    pub metrics: Arc<Metrics>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +56,10 @@ pub enum StartError {
 
 pub struct Application {
     port: u16,
+    metrics_port: Option<u16>,
     server: Server,
+    metrics_server: Option<Server>,
+    db: Db,
 }
 
 impl Application {
@@ -82,15 +87,25 @@ impl Application {
             }
         }
 
-        let provider = build_provider(&settings, &db).await?;
+        let metrics = Arc::new(Metrics::new());
+        let provider = build_provider(&settings, &db, &metrics).await?;
+
+        let (metrics_server, metrics_port) = match settings.metrics_addr {
+            Some(address) => {
+                let (server, port) = serve_metrics(address, Arc::clone(&metrics), db.clone())?;
+                (Some(server), Some(port))
+            }
+            None => (None, None),
+        };
 
         let port = listener.local_addr().map(|address| address.port()).unwrap_or_default();
 
         let state = web::Data::new(AppState {
             cookies: CookieSettings::new(&settings.cookie_name, settings.secure_cookies()),
             origins: AllowedOrigins::new(&[&settings.public_url, &settings.web_url]),
-            db,
+            db: db.clone(),
             provider,
+            metrics,
             settings: Arc::new(settings),
         });
 
@@ -99,19 +114,49 @@ impl Application {
             source,
         })?;
 
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            metrics_port,
+            server,
+            metrics_server,
+            db,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// The port of the metrics listener, when `METRICS_ADDR` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
+    }
+
+    /// Serves until SIGTERM or Ctrl-C: then stops accepting connections,
+    /// lets in-flight requests finish within SHUTDOWN_TIMEOUT_SECONDS,
+    /// stops the metrics listener and closes the database pool.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let metrics_handle = self.metrics_server.as_ref().map(Server::handle);
+        if let Some(metrics_server) = self.metrics_server {
+            tokio::spawn(metrics_server);
+        }
+
+        let result = self.server.await;
+
+        if let Some(handle) = metrics_handle {
+            handle.stop(true).await;
+        }
+        self.db.pool.close().await;
+        tracing::info!("stopped");
+        result
     }
 }
 
-async fn build_provider(settings: &Settings, db: &Db) -> Result<Arc<dyn IdentityProvider>, StartError> {
+async fn build_provider(
+    settings: &Settings,
+    db: &Db,
+    metrics: &Arc<Metrics>,
+) -> Result<Arc<dyn IdentityProvider>, StartError> {
     match settings.auth_provider {
         AuthProvider::Builtin => {
             let mailer = Mailer::new(&settings.mail)?;
@@ -120,6 +165,7 @@ async fn build_provider(settings: &Settings, db: &Db) -> Result<Arc<dyn Identity
                 mailer,
                 settings.public_url.clone(),
                 settings.session_duration,
+                Arc::clone(metrics),
             ));
             spawn_cleanup(Arc::clone(&provider));
             Ok(provider)
@@ -129,7 +175,8 @@ async fn build_provider(settings: &Settings, db: &Db) -> Result<Arc<dyn Identity
                 .stytch
                 .as_ref()
                 .expect("settings parsing requires Stytch settings for the Stytch provider");
-            let provider = StytchProvider::new(settings, stytch, db.clone()).map_err(StartError::HttpClient)?;
+            let provider = StytchProvider::new(settings, stytch, db.clone(), Arc::clone(metrics))
+                .map_err(StartError::HttpClient)?;
             provider.load_keys().await;
             Ok(Arc::new(provider))
         }
@@ -154,6 +201,7 @@ fn spawn_cleanup(provider: Arc<BuiltinProvider>) {
 
 fn serve(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
     let openapi = ApiDoc::openapi();
+    let shutdown_timeout = state.settings.shutdown_timeout.as_secs();
 
     let server = HttpServer::new(move || {
         let settings = &state.settings;
@@ -197,8 +245,44 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<S
         }
         app
     })
+    .shutdown_timeout(shutdown_timeout)
     .listen(listener)?
     .run();
 
     Ok(server)
+}
+
+/// Serves `GET /metrics` on its own address, so that it can stay off the
+/// public network: nothing but the metrics is reachable there.
+fn serve_metrics(address: SocketAddr, metrics: Arc<Metrics>, db: Db) -> Result<(Server, u16), StartError> {
+    let bind_error = |source| StartError::Bind {
+        address: address.to_string(),
+        source,
+    };
+    let listener = TcpListener::bind(address).map_err(bind_error)?;
+    let port = listener.local_addr().map_err(bind_error)?.port();
+
+    let server = HttpServer::new(move || {
+        let metrics = Arc::clone(&metrics);
+        let db = db.clone();
+        App::new().route(
+            "/metrics",
+            web::get().to(move || {
+                let body = metrics.render(&db);
+                async move {
+                    actix_web::HttpResponse::Ok()
+                        .content_type("text/plain; version=0.0.4; charset=utf-8")
+                        .body(body)
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .map_err(bind_error)?
+    .run();
+
+    tracing::info!(%address, "serving metrics at /metrics");
+    Ok((server, port))
 }

@@ -7,11 +7,12 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::HttpMessage;
+use actix_web::{HttpMessage, web};
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
 use crate::auth::guard::SignedIn;
+use crate::startup::AppState;
 use crate::settings::LogFormat;
 
 /// Installs the global subscriber; `RUST_LOG` overrides the default level.
@@ -64,6 +65,10 @@ pub async fn log_requests(
     let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let status = response.status().as_u16();
     let user_id = response.request().extensions().get::<SignedIn>().map(|signed_in| signed_in.user.id);
+
+    if let Some(state) = response.request().app_data::<web::Data<AppState>>() {
+        state.metrics.observe_request(&method, &route, status, started.elapsed());
+    }
 
     span.in_scope(|| {
         tracing::info!(

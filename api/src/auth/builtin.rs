@@ -1,7 +1,8 @@
 //! The built-in identity provider: magic links and sessions kept in the
 //! product's own database, for running without an external account.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use sqlx::FromRow;
@@ -12,6 +13,7 @@ use super::token;
 use crate::db::{Db, datetime_from_millis, millis, now_millis};
 use crate::error::ApiError;
 use crate::mail::{Mail, Mailer};
+use crate::metrics::Metrics;
 use crate::users::store::{self, UserRow};
 use crate::users::User;
 
@@ -26,6 +28,7 @@ pub struct BuiltinProvider {
     mailer: Mailer,
     public_url: Url,
     session_duration: Duration,
+    metrics: Arc<Metrics>,
 }
 
 #[derive(Clone, Copy)]
@@ -58,12 +61,19 @@ struct SessionRow {
 }
 
 impl BuiltinProvider {
-    pub fn new(db: Db, mailer: Mailer, public_url: Url, session_duration: Duration) -> BuiltinProvider {
+    pub fn new(
+        db: Db,
+        mailer: Mailer,
+        public_url: Url,
+        session_duration: Duration,
+        metrics: Arc<Metrics>,
+    ) -> BuiltinProvider {
         BuiltinProvider {
             db,
             mailer,
             public_url,
             session_duration,
+            metrics,
         }
     }
 
@@ -103,7 +113,12 @@ impl BuiltinProvider {
             body,
             link,
         };
-        self.mailer.send(&mail).await.map_err(|error| ApiError::Unavailable {
+        let started = Instant::now();
+        let result = self.mailer.send(&mail).await;
+        let outcome = if result.is_ok() { "ok" } else { "unavailable" };
+        self.metrics.observe_provider_call("send_email", outcome, started.elapsed());
+
+        result.map_err(|error| ApiError::Unavailable {
             service: "mail server",
             reason: error.to_string(),
         })

@@ -42,6 +42,7 @@ impl FakeStytch {
     }
 
     pub fn start_with(arguments: &[&str]) -> FakeStytch {
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let binary = binary();
         let mut process = Command::new(&binary)
             .args(["--port", "0", "--project-id", PROJECT_ID, "--secret", SECRET])

@@ -147,6 +147,8 @@ fn random_suffix() -> String {
 
 pub struct TestApp {
     pub address: String,
+    /// The metrics listener's address, when METRICS_ADDR was given.
+    pub metrics_address: Option<String>,
     pub db: Db,
     pub outbox: PathBuf,
     pub client: reqwest::Client,
@@ -194,6 +196,9 @@ impl TestApp {
         let application = Application::build_on(settings, listener)
             .await
             .expect("the application starts");
+        let metrics_address = application
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         tokio::spawn(application.run_until_stopped());
 
         let client = reqwest::Client::builder()
@@ -203,6 +208,7 @@ impl TestApp {
 
         TestApp {
             address,
+            metrics_address,
             db,
             outbox,
             client,

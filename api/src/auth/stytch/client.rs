@@ -1,6 +1,7 @@
 //! A typed client for the part of Stytch's consumer API the dashboard uses.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -8,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::metrics::Metrics;
 use crate::settings::StytchSettings;
 
 /// Attempts of an idempotent read before giving up.
@@ -17,6 +19,7 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 
 pub struct StytchClient {
     http: reqwest::Client,
+    metrics: Arc<Metrics>,
     base_url: Url,
     project_id: String,
     secret: SecretString,
@@ -133,7 +136,11 @@ pub struct Name<'a> {
 }
 
 impl StytchClient {
-    pub fn new(settings: &StytchSettings) -> Result<StytchClient, reqwest::Error> {
+    pub fn new(settings: &StytchSettings, metrics: Arc<Metrics>) -> Result<StytchClient, reqwest::Error> {
+        // reqwest is built without a TLS backend of its own; it uses
+        // rustls with ring, like sqlx. A provider installed earlier stays.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+
         let http = reqwest::Client::builder()
             .connect_timeout(settings.timeout)
             .user_agent(concat!("user-dashboard/", env!("CARGO_PKG_VERSION")))
@@ -141,6 +148,7 @@ impl StytchClient {
 
         Ok(StytchClient {
             http,
+            metrics,
             base_url: settings.api_url.clone(),
             project_id: settings.project_id.clone(),
             secret: settings.secret.clone(),
@@ -273,7 +281,28 @@ impl StytchClient {
             .unwrap_or_else(|_| Err(StytchError::Unavailable(format!("no answer within {:?}", self.timeout))))
     }
 
+    /// Makes one call and records its outcome and latency by endpoint.
     async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, StytchError> {
+        let endpoint = endpoint_of(&url);
+        let started = Instant::now();
+
+        let result = self.call_once(method, url, body).await;
+
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(StytchError::Api { .. }) => "rejected",
+            Err(StytchError::Unavailable(_)) => "unavailable",
+        };
+        self.metrics.observe_provider_call(endpoint, outcome, started.elapsed());
+        result
+    }
+
+    async fn call_once<T: DeserializeOwned>(
         &self,
         method: Method,
         url: Url,
@@ -322,5 +351,22 @@ impl StytchClient {
             error_type: error.error_type,
             message: error.error_message,
         })
+    }
+}
+
+/// The endpoint label of a call: its path, with the project id of the
+/// JWKS path replaced so that labels stay few.
+fn endpoint_of(url: &Url) -> &'static str {
+    match url.path() {
+        "/v1/magic_links/email/invite" => "magic_links/email/invite",
+        "/v1/magic_links/email/login_or_create" => "magic_links/email/login_or_create",
+        "/v1/magic_links/email/send" => "magic_links/email/send",
+        "/v1/magic_links/email/revoke_invite" => "magic_links/email/revoke_invite",
+        "/v1/magic_links/authenticate" => "magic_links/authenticate",
+        "/v1/sessions/authenticate" => "sessions/authenticate",
+        "/v1/sessions/revoke" => "sessions/revoke",
+        "/v1/sessions" => "sessions",
+        path if path.starts_with("/v1/sessions/jwks/") => "sessions/jwks",
+        _ => "other",
     }
 }

@@ -111,8 +111,10 @@ impl JwtVerifier {
             .kid
             .ok_or_else(|| JwtError::Invalid("the header names no key (kid)".to_owned()))?;
 
-        let key = match self.keys.read().await.get(&kid) {
-            Some(key) => key.clone(),
+        // The read guard must be gone before a refetch takes the write lock.
+        let cached = self.keys.read().await.get(&kid).cloned();
+        let key = match cached {
+            Some(key) => key,
             None => self.fetch_unknown_key(client, &kid).await?,
         };
 
@@ -139,8 +141,9 @@ impl JwtVerifier {
         let mut last_fetch = self.last_fetch.lock().await;
 
         // Another request may have fetched while this one waited.
-        if let Some(key) = self.keys.read().await.get(kid) {
-            return Ok(key.clone());
+        let cached = self.keys.read().await.get(kid).cloned();
+        if let Some(key) = cached {
+            return Ok(key);
         }
         let recently = last_fetch.is_some_and(|at| at.elapsed() < REFETCH_INTERVAL);
         if recently && self.has_keys().await {

@@ -6,6 +6,7 @@ mod client;
 mod jwt;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -19,6 +20,7 @@ use jwt::{JwtError, JwtVerifier, VerifiedSession};
 use super::provider::{IdentityProvider, LinkFailure, NewSession, Session, SessionCredentials};
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::settings::{Settings, StytchSettings};
 use crate::users::store::{self, UserRow};
 use crate::users::{User, UserStatus};
@@ -52,8 +54,13 @@ struct CachedSession {
 }
 
 impl StytchProvider {
-    pub fn new(settings: &Settings, stytch: &StytchSettings, db: Db) -> Result<StytchProvider, reqwest::Error> {
-        let client = StytchClient::new(stytch)?;
+    pub fn new(
+        settings: &Settings,
+        stytch: &StytchSettings,
+        db: Db,
+        metrics: Arc<Metrics>,
+    ) -> Result<StytchProvider, reqwest::Error> {
+        let client = StytchClient::new(stytch, metrics)?;
         let verifier = JwtVerifier::new(&client);
         let redirect_url = format!("{}/authenticate", settings.public_url.as_str().trim_end_matches('/'));
 
