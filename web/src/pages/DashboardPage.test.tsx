@@ -113,6 +113,7 @@ describe('Dashboard', () => {
     renderApp(api);
 
     expect(await screen.findByText('The database is unavailable. Try again in a minute.')).toBeInTheDocument();
+    expect(await screen.findByRole('alert')).toHaveTextContent('The users could not be loaded: The database is unavailable.');
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
 
     expect(await dataRows()).toHaveLength(2);

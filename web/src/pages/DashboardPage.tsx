@@ -21,6 +21,7 @@ type OpenDialog =
 
 export function DashboardPage({ me }: { me: Me }) {
   const { replaceUser: replaceSignedInUser } = useAuth();
+  const { notify } = useToasts();
   const [searchInput, setSearchInput] = useState('');
   const search = useDebouncedValue(searchInput.trim(), SEARCH_DEBOUNCE_MS);
   const pages = useUserPages(search);
@@ -31,6 +32,12 @@ export function DashboardPage({ me }: { me: Me }) {
   useEffect(() => {
     document.title = 'Users · User admin';
   }, []);
+
+  useEffect(() => {
+    if (pages.page.status === 'error' && pages.page.problem.status !== 401) {
+      notify('error', `The users could not be loaded: ${pages.page.problem.detail}`);
+    }
+  }, [pages.page, notify]);
 
   // The deleted user's row, which held the focus, is gone once the list
   // reloads. The effect follows the page object rather than its status,
