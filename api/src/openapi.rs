@@ -89,7 +89,7 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// The document as YAML, the form committed as `openapi.yaml`.
+/// Renders the document as YAML, the form committed as `openapi.yaml`.
 pub fn yaml() -> String {
     ApiDoc::openapi().to_yaml().expect("the OpenAPI document serializes to YAML")
 }

@@ -16,21 +16,21 @@ use url::Url;
 
 use crate::domain::EmailAddress;
 
-/// Which identity provider signs people in.
+/// The identity provider that signs people in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthProvider {
     Builtin,
     Stytch,
 }
 
-/// Which database engine `DATABASE_URL` points at.
+/// The database engine `DATABASE_URL` points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DatabaseKind {
     Sqlite,
     MySql,
 }
 
-/// How log lines are written.
+/// The format of log lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
@@ -52,7 +52,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub migrate_on_start: bool,
     pub log_format: LogFormat,
-    /// Where `/metrics` is served; `None` serves no metrics.
+    /// The address serving `/metrics`, or `None` for no metrics.
     pub metrics_addr: Option<SocketAddr>,
     /// How long in-flight requests may run after SIGTERM or Ctrl-C.
     pub shutdown_timeout: Duration,
@@ -355,8 +355,8 @@ fn parse_socket_addr(variable: &'static str, value: &str) -> Result<SocketAddr, 
     })
 }
 
-/// Parses an http(s) URL that is used as an origin or a base for links;
-/// a trailing slash is dropped so that paths can be appended.
+/// Parses an http(s) URL that is used as an origin or a base for links.
+/// A trailing slash is dropped, so that paths can be appended.
 fn parse_origin_url(variable: &'static str, value: Option<&str>) -> Result<Option<Url>, SettingsError> {
     let Some(value) = non_empty(value) else {
         return Ok(None);

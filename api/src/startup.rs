@@ -27,7 +27,7 @@ use crate::settings::{AuthProvider, Settings};
 use crate::telemetry;
 use crate::users::store;
 
-/// What every handler can reach.
+/// The state shared by every handler.
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
@@ -127,7 +127,7 @@ impl Application {
         self.port
     }
 
-    /// The port of the metrics listener, when `METRICS_ADDR` is set.
+    /// Returns the port of the metrics listener, when `METRICS_ADDR` is set.
     pub fn metrics_port(&self) -> Option<u16> {
         self.metrics_port
     }

@@ -54,8 +54,8 @@ pub async fn log_requests(
     let mut response = match next.call(request).instrument(span.clone()).await {
         Ok(response) => response,
         Err(error) => {
-            // Inner services answer errors with responses; this is a fault
-            // that actix turns into a response after this middleware.
+            // Inner services turn errors into responses, so this is a fault
+            // that actix converts into a response after this middleware.
             span.in_scope(|| tracing::error!(method, %error, "request failed"));
             return Err(error);
         }

@@ -23,8 +23,8 @@ pub struct SignedIn {
 }
 
 /// Rejects a request without a valid session of an existing user, and a
-/// cookie-authenticated write from another origin; otherwise hands the
-/// session to the handler as [`SignedIn`].
+/// cookie-authenticated write from another origin. Other requests reach the
+/// handler with the session as [`SignedIn`].
 pub async fn require_session<B: MessageBody>(
     request: ServiceRequest,
     next: Next<B>,
@@ -36,8 +36,8 @@ pub async fn require_session<B: MessageBody>(
 
     let (session, credentials) = match authenticate(&state, &request).await {
         Ok(authenticated) => authenticated,
-        // Answered here rather than returned as an error, so that outer
-        // middleware (the request log) sees an ordinary response.
+        // Turned into a response here rather than returned as an error, so
+        // that outer middleware (the request log) sees an ordinary response.
         Err(error) => return Ok(request.error_response(error).map_into_right_body()),
     };
     let refreshed_jwt = session.refreshed_jwt.clone();

@@ -26,8 +26,8 @@ pub struct LoginRequest {
     pub email: String,
 }
 
-/// The answer to `POST /login`, the same whether or not the email belongs
-/// to a user.
+/// The response to `POST /login`, the same whether or not the email
+/// belongs to a user.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoginAccepted {
     #[schema(example = "If this email belongs to a user, a sign-in link is on its way.")]
@@ -76,9 +76,9 @@ pub struct LandingQuery {
 
 /// Sends a sign-in magic link.
 ///
-/// The answer is `202` whether or not the email belongs to a user, and the
-/// lookup and delivery happen after the answer, so neither the body nor
-/// the timing tells which emails exist.
+/// The response is `202` whether or not the email belongs to a user, and
+/// the lookup and delivery happen after the response, so neither the body
+/// nor the timing reveals which emails exist.
 #[utoipa::path(
     post,
     path = "/login",
@@ -224,9 +224,9 @@ fn escape_html(text: &str) -> String {
 /// Exchanges a magic-link token for a session.
 ///
 /// A form post (from the landing page) sets the session cookie and
-/// redirects to the SPA with `303`; when the link is used, expired or
-/// invalid it redirects to the SPA's `/sign-in?error=used|expired|invalid`
-/// (or `unavailable` when the identity provider is down). A JSON request
+/// redirects to the SPA with `303`. When the link is used, expired or
+/// invalid, it redirects to the SPA's `/sign-in?error=used|expired|invalid`
+/// instead (or `unavailable` when the identity provider is down). A JSON request
 /// gets the session in the body and the cookie, or `401`.
 #[utoipa::path(
     post,

@@ -38,12 +38,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
-/// Whether the request declares a JSON body (`application/json` or `+json`).
+/// Returns whether the request declares a JSON body (`application/json` or `+json`).
 pub fn is_json(request: &HttpRequest) -> bool {
     media_type(request).is_some_and(|media| media == "application/json" || media.ends_with("+json"))
 }
 
-/// The media type of the body, without parameters, in lower case.
+/// Returns the media type of the body, without parameters, in lower case.
 pub fn media_type(request: &HttpRequest) -> Option<String> {
     let value = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
     let media = value.split(';').next()?.trim().to_ascii_lowercase();
@@ -99,7 +99,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 /// Names the field of a serde data error: the path where it happened, or
 /// for "missing field" and "unknown field" the field the message quotes.
 fn field_error(path: &str, message: &str) -> FieldError {
-    // serde_json appends " at line L column C", which helps nobody here.
+    // serde_json appends " at line L column C", which adds nothing for a field.
     let message = message.split(" at line ").next().unwrap_or(message);
 
     for (prefix, text) in [("missing field `", "is required"), ("unknown field `", "is not a known field")] {

@@ -31,7 +31,7 @@ pub async fn healthz() -> HttpResponse {
     })
 }
 
-/// Readiness: the database answers within two seconds and the identity
+/// Readiness: the database responds within two seconds and the identity
 /// provider is ready.
 #[utoipa::path(
     get,

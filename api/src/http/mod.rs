@@ -12,8 +12,8 @@ use actix_web::{HttpResponse, Route, web};
 use crate::auth::guard::require_session;
 use crate::error::ApiError;
 
-/// Registers every API route. Resources answer an unsupported method with
-/// `405` rather than falling through to the SPA.
+/// Registers every API route. Resources return `405` for an unsupported
+/// method rather than falling through to the SPA.
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .service(resource("/login").route(web::post().to(auth::login)))

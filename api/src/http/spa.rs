@@ -45,7 +45,7 @@ async fn index_or_not_found(request: &HttpRequest, index: &PathBuf) -> HttpRespo
     not_found_response()
 }
 
-/// The `404` problem for paths that are neither API routes nor SPA files.
+/// Returns the `404` problem for paths that are neither API routes nor SPA files.
 pub async fn not_found() -> HttpResponse {
     not_found_response()
 }

@@ -87,7 +87,7 @@ pub async fn list_users(
 ) -> Result<HttpResponse, ApiError> {
     let (limit, after_id, search) = parse_list_query(&query)?;
 
-    // One row more than asked tells whether another page follows.
+    // One row more than requested shows whether another page follows.
     let mut users = store::list(&state.db, after_id, limit + 1, search.as_deref()).await?;
     let next_cursor = if users.len() > limit as usize {
         users.truncate(limit as usize);

@@ -68,8 +68,8 @@ pub async fn find_by_email<'e>(
     Ok(row.map(User::from))
 }
 
-/// A page of users after `after_id` in id order, optionally filtered by a
-/// literal substring of the name or email.
+/// Lists a page of users after `after_id` in id order, optionally filtered
+/// by a literal substring of the name or email.
 ///
 /// Keyset paging on the primary key costs the same on page 1000 as on
 /// page 1, unlike OFFSET, which reads and discards every skipped row.

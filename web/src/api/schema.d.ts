@@ -21,9 +21,9 @@ export interface paths {
         /**
          * Exchanges a magic-link token for a session.
          * @description A form post (from the landing page) sets the session cookie and
-         *     redirects to the SPA with `303`; when the link is used, expired or
-         *     invalid it redirects to the SPA's `/sign-in?error=used|expired|invalid`
-         *     (or `unavailable` when the identity provider is down). A JSON request
+         *     redirects to the SPA with `303`. When the link is used, expired or
+         *     invalid, it redirects to the SPA's `/sign-in?error=used|expired|invalid`
+         *     instead (or `unavailable` when the identity provider is down). A JSON request
          *     gets the session in the body and the cookie, or `401`.
          */
         post: operations["authenticate"];
@@ -82,9 +82,9 @@ export interface paths {
         put?: never;
         /**
          * Sends a sign-in magic link.
-         * @description The answer is `202` whether or not the email belongs to a user, and the
-         *     lookup and delivery happen after the answer, so neither the body nor
-         *     the timing tells which emails exist.
+         * @description The response is `202` whether or not the email belongs to a user, and
+         *     the lookup and delivery happen after the response, so neither the body
+         *     nor the timing reveals which emails exist.
          */
         post: operations["login"];
         delete?: never;
@@ -135,7 +135,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness: the database answers within two seconds and the identity
+         * Readiness: the database responds within two seconds and the identity
          *     provider is ready.
          */
         get: operations["readyz"];
@@ -239,8 +239,8 @@ export interface components {
             name?: string | null;
         };
         /**
-         * @description The answer to `POST /login`, the same whether or not the email belongs
-         *     to a user.
+         * @description The response to `POST /login`, the same whether or not the email
+         *     belongs to a user.
          */
         LoginAccepted: {
             /** @example If this email belongs to a user, a sign-in link is on its way. */

@@ -28,15 +28,15 @@ pub struct StytchClient {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StytchError {
-    /// Stytch answered with an error of its own.
+    /// Stytch returned an error of its own.
     #[error("Stytch answered {status} {error_type}: {message}")]
     Api {
         status: u16,
         error_type: String,
         message: String,
     },
-    /// Stytch did not answer in time, could not be reached, was rate
-    /// limiting (429) or failed (5xx).
+    /// Stytch timed out, could not be reached, was rate limiting (429)
+    /// or failed (5xx).
     #[error("Stytch is unavailable: {0}")]
     Unavailable(String),
 }
@@ -246,8 +246,8 @@ impl StytchClient {
         url
     }
 
-    /// A call that changes something: made once, because repeating it
-    /// could send a second email or use up a token.
+    /// Makes a call that changes something, once: repeating it could send
+    /// a second email or use up a token.
     async fn write<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -257,8 +257,8 @@ impl StytchClient {
         self.call(method, self.url(path), body.as_ref()).await
     }
 
-    /// An idempotent read: retried with backoff on 429, 5xx and timeouts,
-    /// all within one overall timeout.
+    /// Makes an idempotent read, retried with backoff on 429, 5xx and
+    /// timeouts, all within one overall timeout.
     async fn read<T: DeserializeOwned>(&self, url: Url) -> Result<T, StytchError> {
         let attempts = async {
             let mut backoff = FIRST_BACKOFF;
@@ -278,7 +278,7 @@ impl StytchClient {
 
         tokio::time::timeout(self.timeout, attempts)
             .await
-            .unwrap_or_else(|_| Err(StytchError::Unavailable(format!("no answer within {:?}", self.timeout))))
+            .unwrap_or_else(|_| Err(StytchError::Unavailable(format!("no response within {:?}", self.timeout))))
     }
 
     /// Makes one call and records its outcome and latency by endpoint.
@@ -331,18 +331,18 @@ impl StytchClient {
         let bytes = response
             .bytes()
             .await
-            .map_err(|error| StytchError::Unavailable(format!("{path}: reading the answer failed: {error}")))?;
+            .map_err(|error| StytchError::Unavailable(format!("{path}: reading the response failed: {error}")))?;
 
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|error| {
-                StytchError::Unavailable(format!("{path}: unexpected answer: {error}"))
+                StytchError::Unavailable(format!("{path}: unexpected response: {error}"))
             });
         }
 
         let error: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_default();
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             return Err(StytchError::Unavailable(format!(
-                "{path} answered {status} {}",
+                "{path} returned {status} {}",
                 error.error_type
             )));
         }
@@ -354,8 +354,8 @@ impl StytchClient {
     }
 }
 
-/// The endpoint label of a call: its path, with the project id of the
-/// JWKS path replaced so that labels stay few.
+/// Returns the metrics label of a call's endpoint. The JWKS path loses its
+/// project id, so that the number of labels stays small.
 fn endpoint_of(url: &Url) -> &'static str {
     match url.path() {
         "/v1/magic_links/email/invite" => "magic_links/email/invite",

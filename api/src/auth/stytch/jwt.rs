@@ -17,7 +17,7 @@ const REFETCH_INTERVAL: Duration = Duration::from_secs(30);
 /// Clock difference tolerated on `exp` and `nbf`.
 const LEEWAY_SECONDS: u64 = 5;
 
-/// Why a JWT was not accepted.
+/// The reason a JWT was rejected.
 #[derive(Debug, thiserror::Error)]
 pub enum JwtError {
     /// Signed by a trusted key and otherwise valid, but past `exp`: the
@@ -30,7 +30,7 @@ pub enum JwtError {
     Unavailable(#[from] StytchError),
 }
 
-/// What a verified JWT says.
+/// The session a verified JWT describes.
 #[derive(Debug, Clone)]
 pub struct VerifiedSession {
     pub stytch_user_id: String,
@@ -77,7 +77,7 @@ impl JwtVerifier {
         }
     }
 
-    /// Whether the JWKS has been loaded at least once.
+    /// Returns whether the JWKS has been loaded at least once.
     pub async fn has_keys(&self) -> bool {
         !self.keys.read().await.is_empty()
     }

@@ -1,6 +1,6 @@
-//! The Stytch identity provider: Stytch sends the magic links and keeps the
-//! sessions; the dashboard keeps its users and links them to Stytch users
-//! by `stytch_user_id`.
+//! The Stytch identity provider. Stytch sends the magic links and keeps the
+//! sessions, and the dashboard keeps its users, linked to Stytch users by
+//! `stytch_user_id`.
 
 mod client;
 mod jwt;
@@ -38,7 +38,7 @@ pub struct StytchProvider {
     session_cache: SessionCache,
 }
 
-/// An optional short cache of successful `sessions/authenticate` answers
+/// An optional short cache of successful `sessions/authenticate` responses
 /// for opaque bearer tokens. While an entry lives, a session revoked at
 /// Stytch by other means still works here; deleting the user in the
 /// dashboard still locks them out, because the user is looked up anyway.
@@ -85,8 +85,8 @@ impl StytchProvider {
         }
     }
 
-    /// The dashboard user a Stytch user signs in as: the one linked by id,
-    /// or else the one with the same email, which is then linked.
+    /// Finds the dashboard user a Stytch user signs in as: the one linked by
+    /// id, or else the one with the same email, which is then linked.
     async fn link_user(&self, stytch_user_id: &str, emails: &[String]) -> Result<Option<User>, ApiError> {
         if let Some(user) = find_by_stytch_id(&self.db, stytch_user_id).await? {
             return Ok(Some(user));
@@ -139,9 +139,9 @@ impl IdentityProvider for StytchProvider {
     async fn send_invite(&self, user: &User) -> Result<(), ApiError> {
         match self.client.invite(&user.email, &user.name, &self.redirect_url).await {
             Ok(()) => Ok(()),
-            // Stytch refuses to invite an address it knows as an active user
-            // (the error type is not documented; duplicate_email is what it
-            // is expected to be): such a user gets a sign-in link instead.
+            // Stytch rejects an invite to an address that is already an active
+            // user, so such a user gets a sign-in link instead. The error type
+            // is undocumented, and duplicate_email is the expected one.
             Err(StytchError::Api { status, error_type, .. })
                 if (400..500).contains(&status) && error_type.contains("duplicate") =>
             {
@@ -211,7 +211,7 @@ impl IdentityProvider for StytchProvider {
                 // when there is one.
                 Err(JwtError::Expired) if credentials.token.is_some() => None,
                 Err(error) => {
-                    tracing::info!(%error, "session JWT refused");
+                    tracing::info!(%error, "session JWT rejected");
                     return Err(ApiError::Unauthorized(
                         "The session is invalid or has expired. Sign in again.".to_owned(),
                     ));
@@ -393,8 +393,8 @@ fn send_error(error: StytchError, field: &'static str) -> ApiError {
 fn magic_link_error(error: StytchError) -> ApiError {
     match &error {
         StytchError::Api { error_type, message, .. } => match error_type.as_str() {
-            // Stytch uses one error for used and expired links; its message
-            // tells them apart.
+            // Stytch returns one error type for used and expired links, so
+            // its message is what distinguishes them.
             "unable_to_auth_magic_link" if message.to_ascii_lowercase().contains("expired") => {
                 ApiError::MagicLink(LinkFailure::Expired)
             }
