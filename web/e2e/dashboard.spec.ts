@@ -92,8 +92,9 @@ test('shows the users table', async ({ page, signIn, adminApi, saveScreenshot })
     }),
   );
   await page.getByLabel('Search users').fill('ad');
-  await expect(page.getByText('The users could not be loaded')).toBeVisible();
-  await expect(page.getByText('The database is unavailable. Try again in a minute.')).toBeVisible();
+  await expect(page.getByRole('table')).toContainText('The users could not be loaded');
+  await expect(page.getByRole('table')).toContainText('The database is unavailable. Try again in a minute.');
+  await expect(page.getByRole('alert')).toContainText('The users could not be loaded: The database is unavailable.');
   await saveScreenshot(page, 'users-error');
 
   await page.unrouteAll({ behavior: 'ignoreErrors' });
