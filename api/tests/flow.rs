@@ -29,6 +29,9 @@ async fn whole_flow_through_the_browser_path(backend: Backend) {
     let page = app.client.get(&link).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["cache-control"], "no-store");
+    // Only the origin in Referer; `no-referrer` would make browsers post
+    // the form with `Origin: null`.
+    assert_eq!(page.headers()["referrer-policy"], "strict-origin");
     let html = page.text().await.unwrap();
     let token = token_of(&link);
     assert!(html.contains(&format!("value=\"{token}\"")), "the page posts the token");

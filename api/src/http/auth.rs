@@ -146,9 +146,12 @@ pub async fn landing_page(state: web::Data<AppState>, query: web::Query<LandingQ
 
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        // The URL carries the token: keep it out of caches and Referer headers.
+        // The URL carries the token: keep it out of caches, and let Referer
+        // headers carry only the origin. `no-referrer` would also make
+        // browsers send `Origin: null` with the form post, which the Origin
+        // check rejects.
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::REFERRER_POLICY, "strict-origin"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .insert_header((header::CONTENT_SECURITY_POLICY, landing_policy(&state.settings.web_url)))
         .body(body)
