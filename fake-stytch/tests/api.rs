@@ -29,6 +29,10 @@ impl Fake {
     async fn start_with(config: Config) -> Self {
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
         let server = server::start(config, address).expect("fake server starts");
+
+        // In a workspace build reqwest's features are unified with the api
+        // crate's, which leaves the TLS crypto provider to the application.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
