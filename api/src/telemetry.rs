@@ -60,7 +60,8 @@ pub async fn log_requests(
             return Err(error);
         }
     };
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // Rounded to a tenth of a millisecond, as a number in JSON logs.
+    let latency_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
 
     let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let status = response.status().as_u16();
@@ -75,7 +76,7 @@ pub async fn log_requests(
             method,
             route,
             status,
-            latency_ms = format_args!("{elapsed_ms:.1}"),
+            latency_ms,
             user_id,
             "request"
         );
