@@ -14,7 +14,16 @@ const chromiumArgs = [
   '--disable-sync',
 ];
 
-const databases: WorkerFixtures['database'][] = process.env.E2E_MYSQL_URL ? ['sqlite', 'mysql'] : ['sqlite'];
+// Every project runs the whole suite against its own API and database:
+// the builtin provider on SQLite, Stytch (fake-stytch) on SQLite, and the
+// builtin provider on MariaDB when E2E_MYSQL_URL names a server.
+const projects: { name: string; use: Pick<WorkerFixtures, 'database' | 'provider'> }[] = [
+  { name: 'sqlite', use: { database: 'sqlite', provider: 'builtin' } },
+  { name: 'stytch-sqlite', use: { database: 'sqlite', provider: 'stytch' } },
+];
+if (process.env.E2E_MYSQL_URL) {
+  projects.push({ name: 'mariadb', use: { database: 'mysql', provider: 'builtin' } });
+}
 
 export default defineConfig<object, WorkerFixtures>({
   testDir: './e2e',
@@ -37,8 +46,5 @@ export default defineConfig<object, WorkerFixtures>({
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },
-  projects: databases.map((database) => ({
-    name: database === 'mysql' ? 'mariadb' : 'sqlite',
-    use: { database },
-  })),
+  projects,
 });
