@@ -102,6 +102,18 @@ async fn whole_flow_with_stytch(backend: Backend) {
     let jwt = cookie_value(response.headers(), "session_jwt").expect("a session JWT cookie");
     let cookies = format!("session={token}; session_jwt={jwt}");
 
+    // The same link a second time lands on the sign-in page as "used".
+    let response = app
+        .client
+        .post(app.url("/authenticate"))
+        .header(ORIGIN, &app.address)
+        .form(&[("token", token_of(&link))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()[LOCATION], format!("{}/sign-in?error=used", app.web_url));
+
     let me: Value = app.with_cookies(Method::GET, "/me", &cookies).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["user"]["email"], "admin@example.com");
     assert_eq!(me["user"]["status"], "active");

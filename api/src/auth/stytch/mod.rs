@@ -393,12 +393,18 @@ fn send_error(error: StytchError, field: &'static str) -> ApiError {
 fn magic_link_error(error: StytchError) -> ApiError {
     match &error {
         StytchError::Api { error_type, message, .. } => match error_type.as_str() {
-            // Stytch returns one error type for used and expired links, so
-            // its message is what distinguishes them.
-            "unable_to_auth_magic_link" if message.to_ascii_lowercase().contains("expired") => {
-                ApiError::MagicLink(LinkFailure::Expired)
+            // Stytch returns one error type for used and expired links, and its
+            // message usually names both ("already used or expired"). Only a
+            // message that mentions expiry alone is reported as expired.
+            // NOTE: so an expired Stytch link mostly shows as used.
+            "unable_to_auth_magic_link" => {
+                let message = message.to_ascii_lowercase();
+                if message.contains("expired") && !message.contains("used") {
+                    ApiError::MagicLink(LinkFailure::Expired)
+                } else {
+                    ApiError::MagicLink(LinkFailure::Used)
+                }
             }
-            "unable_to_auth_magic_link" => ApiError::MagicLink(LinkFailure::Used),
             "magic_link_not_found" | "invalid_token" | "invalid_magic_link_token" => {
                 ApiError::MagicLink(LinkFailure::Invalid)
             }
