@@ -97,6 +97,8 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let email = EmailAddress::parse(&body.0.email).map_err(|message| ApiError::field("email", message))?;
 
+    // NOTE: sign-in emails are not rate limited here; Stytch limits its
+    // own sends, and with the built-in provider a proxy in front should.
     actix_web::rt::spawn(async move {
         if let Err(error) = send_login_link(&state, &email).await {
             tracing::error!(%error, "cannot send a sign-in link");
