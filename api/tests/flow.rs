@@ -19,7 +19,7 @@ on_both_backends!(
 async fn whole_flow_through_the_browser_path(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
-    // POST /login answers at once; the link arrives in the outbox.
+    // POST /login returns at once; the link arrives in the outbox.
     let response = app.post_json("/login", &json!({ "email": "Admin@Example.com" })).await;
     assert_eq!(response.status(), 202);
     let link = app.wait_for_link("admin@example.com", 0).await;
@@ -49,7 +49,10 @@ async fn whole_flow_through_the_browser_path(backend: Backend) {
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()[LOCATION], format!("{}/", app.web_url));
     let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax") && set_cookie.contains("Path=/"));
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(set_cookie.contains("Path=/"), "{set_cookie}");
+    assert!(!set_cookie.contains("Secure"), "plain http: {set_cookie}");
     let session = cookie_value(response.headers(), "session").expect("a session cookie");
 
     // GET /me returns the admin, now active.

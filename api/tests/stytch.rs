@@ -68,7 +68,7 @@ fn claims(sub: &str) -> Value {
     })
 }
 
-/// The `sub` claim of a JWT.
+/// Reads the `sub` claim of a JWT.
 fn subject(jwt: &str) -> String {
     let payload = jwt.split('.').nth(1).expect("a JWT payload");
     let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
@@ -441,7 +441,7 @@ async fn opaque_bearer_token_is_checked_at_stytch(backend: Backend) {
     assert_eq!(response.status(), 200);
     assert_eq!(fake.calls_to("POST /v1/sessions/authenticate").await, 2, "no cache by default");
 
-    // With the cache on, the second check is answered locally.
+    // With the cache on, the later checks are served from the cache.
     let cached = TestApp::spawn_stytch(backend, &fake, &[("STYTCH_SESSION_CACHE_SECONDS", "30")]).await;
     let (token, _) = sign_in(&cached, &fake, "admin@example.com").await;
     fake.reset_stats().await;
