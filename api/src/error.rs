@@ -10,18 +10,15 @@ use crate::auth::LinkFailure;
 /// An RFC 9457 problem details document (`application/problem+json`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
-    /// A URI reference that identifies the kind of problem.
-    #[schema(example = "/problems/invalid-input")]
+    /// A URI reference that identifies the kind of problem, such as
+    /// `/problems/invalid-input` or `/problems/unauthorized`.
     #[serde(rename = "type")]
     pub problem_type: &'static str,
     /// A short summary of the kind of problem.
-    #[schema(example = "Invalid input")]
     pub title: &'static str,
     /// The HTTP status code.
-    #[schema(example = 400)]
     pub status: u16,
     /// What went wrong in this request.
-    #[schema(example = "The request has invalid fields.")]
     pub detail: String,
     /// The fields that failed validation, for invalid input.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -140,7 +137,7 @@ impl ApiError {
                 "/problems/conflict",
                 "Conflict",
                 detail.clone(),
-                vec![FieldError::new(*field, detail.clone())],
+                vec![FieldError::new(*field, conflict_message(field))],
             ),
             ApiError::Unavailable { service, .. } => (
                 "/problems/upstream-unavailable",
@@ -164,6 +161,15 @@ impl ApiError {
             detail,
             errors,
         }
+    }
+}
+
+/// The field message of a conflict, a fragment like other field messages.
+fn conflict_message(field: &str) -> &'static str {
+    match field {
+        "email" => "is already used by another user",
+        "id" => "is your own account",
+        _ => "conflicts with the current state",
     }
 }
 

@@ -82,6 +82,30 @@ async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let application = Application::build(settings).await?;
     tracing::info!(%address, %public_url, "listening");
 
+    let server = application.server_handle();
+    tokio::spawn(async move {
+        let signal = shutdown_signal().await;
+        tracing::info!(signal, "stopping: no new connections, in-flight requests may finish");
+        server.stop(true).await;
+    });
+
     application.run_until_stopped().await?;
     Ok(())
+}
+
+/// Waits for SIGTERM (orchestrators) or SIGINT (Ctrl-C) and names it.
+async fn shutdown_signal() -> &'static str {
+    let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(stream) => stream,
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+            let _ = tokio::signal::ctrl_c().await;
+            return "SIGINT";
+        }
+    };
+
+    tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+    }
 }

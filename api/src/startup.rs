@@ -127,13 +127,18 @@ impl Application {
         self.port
     }
 
+    /// Returns a handle that stops the server; `stop(true)` lets in-flight
+    /// requests finish within SHUTDOWN_TIMEOUT_SECONDS.
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Returns the port of the metrics listener, when `METRICS_ADDR` is set.
     pub fn metrics_port(&self) -> Option<u16> {
         self.metrics_port
     }
 
-    /// Serves until SIGTERM or Ctrl-C: then stops accepting connections,
-    /// lets in-flight requests finish within SHUTDOWN_TIMEOUT_SECONDS,
+    /// Serves until stopped through [`Application::server_handle`], then
     /// stops the metrics listener and closes the database pool.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let metrics_handle = self.metrics_server.as_ref().map(Server::handle);
@@ -246,6 +251,9 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<S
         app
     })
     .shutdown_timeout(shutdown_timeout)
+    // actix stops at once on SIGINT; `main` handles both signals instead, so
+    // that Ctrl-C drains in-flight requests like SIGTERM does.
+    .disable_signals()
     .listen(listener)?
     .run();
 

@@ -1,6 +1,7 @@
 //! Logging: tracing to standard output, as text or JSON, and one line per
 //! request.
 
+use std::io::IsTerminal;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -18,7 +19,11 @@ use crate::settings::LogFormat;
 /// Installs the global subscriber; `RUST_LOG` overrides the default level.
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    // Colours only on a terminal, so that a log file can be searched as text.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::stdout().is_terminal());
 
     // A second call (tests start many servers in one process) keeps the first.
     let _ = match format {
@@ -63,7 +68,12 @@ pub async fn log_requests(
     // Rounded to a tenth of a millisecond, as a number in JSON logs.
     let latency_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
 
-    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    // The web app's files are served under the empty pattern of `/`.
+    let route = match response.request().match_pattern() {
+        Some(pattern) if pattern.is_empty() => "static".to_owned(),
+        Some(pattern) => pattern,
+        None => "unmatched".to_owned(),
+    };
     let status = response.status().as_u16();
     let user_id = response.request().extensions().get::<SignedIn>().map(|signed_in| signed_in.user.id);
 

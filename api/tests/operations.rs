@@ -161,10 +161,20 @@ async fn mysql_over_verified_tls() {
         .unwrap();
 }
 
-/// SIGTERM during a burst: requests already accepted finish with complete
-/// responses, then the process exits 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_accepted_requests_finish() {
+    stop_during_a_burst("-TERM").await;
+}
+
+/// Ctrl-C in a terminal sends SIGINT, which must drain requests the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_lets_accepted_requests_finish() {
+    stop_during_a_burst("-INT").await;
+}
+
+/// Sends `signal` during a burst: requests already accepted finish with
+/// complete responses, then the process exits 0.
+async fn stop_during_a_burst(signal: &str) {
     let fake = FakeStytch::start();
     let folder = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -205,7 +215,7 @@ async fn sigterm_lets_accepted_requests_finish() {
     assert!(ready, "the server answers /healthz");
 
     // Sign in, then make every Stytch call take a second, so that the
-    // invites below are in flight when SIGTERM arrives.
+    // invites below are in flight when the signal arrives.
     let response = client
         .post(format!("{address}/login"))
         .json(&json!({ "email": "admin@example.com" }))
@@ -243,7 +253,7 @@ async fn sigterm_lets_accepted_requests_finish() {
 
     tokio::time::sleep(Duration::from_millis(300)).await;
     let killed = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args([signal, &server.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());

@@ -249,6 +249,7 @@ fn escape_html(text: &str) -> String {
         (status = 400, description = "Missing or invalid token field", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "JSON request: the link is used, expired or invalid", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Form request from another origin", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither JSON nor a form", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The identity provider is unavailable", body = Problem, content_type = "application/problem+json"),
     )

@@ -119,7 +119,17 @@ fn field_error(path: &str, message: &str) -> FieldError {
     }
 
     let field = if path == "." || path.is_empty() { "body" } else { path };
-    FieldError::new(field, message)
+    FieldError::new(field, readable_type_error(message))
+}
+
+/// Rewrites serde's "invalid type: integer `42`, expected a string" as
+/// "must be a string, not integer `42`"; other messages pass unchanged.
+fn readable_type_error(message: &str) -> String {
+    let rewritten = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split_once(", expected "))
+        .map(|(found, expected)| format!("must be {expected}, not {found}"));
+    rewritten.unwrap_or_else(|| message.to_owned())
 }
 
 #[cfg(test)]
@@ -158,7 +168,7 @@ mod tests {
     fn names_the_mistyped_field() {
         let errors = errors(r#"{"name":"a","count":"many"}"#);
         assert_eq!(errors[0].field, "count");
-        assert!(errors[0].message.contains("invalid type"), "{}", errors[0].message);
+        assert_eq!(errors[0].message, "must be i64, not string \"many\"");
     }
 
     #[test]

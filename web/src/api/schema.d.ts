@@ -264,27 +264,20 @@ export interface components {
         };
         /** @description An RFC 9457 problem details document (`application/problem+json`). */
         Problem: {
-            /**
-             * @description What went wrong in this request.
-             * @example The request has invalid fields.
-             */
+            /** @description What went wrong in this request. */
             detail: string;
             /** @description The fields that failed validation, for invalid input. */
             errors?: components["schemas"]["FieldError"][];
             /**
              * Format: int32
              * @description The HTTP status code.
-             * @example 400
              */
             status: number;
-            /**
-             * @description A short summary of the kind of problem.
-             * @example Invalid input
-             */
+            /** @description A short summary of the kind of problem. */
             title: string;
             /**
-             * @description A URI reference that identifies the kind of problem.
-             * @example /problems/invalid-input
+             * @description A URI reference that identifies the kind of problem, such as
+             *     `/problems/invalid-input` or `/problems/unauthorized`.
              */
             type: string;
         };
@@ -430,6 +423,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Neither JSON nor a form */
             415: {
                 headers: {
@@ -522,6 +524,24 @@ export interface operations {
             };
             /** @description Cookie-authenticated request from another origin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -997,6 +1017,24 @@ export interface operations {
             };
             /** @description The email belongs to another user */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
