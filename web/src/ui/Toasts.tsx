@@ -30,7 +30,12 @@ export function ToastProvider({ children }: { children: ReactNode }) {
 
   const notify = useCallback((tone: ToastTone, message: string) => {
     const id = nextId.current++;
-    setToasts((current) => [...current, { id, tone, message }].slice(-MAX_TOASTS));
+    setToasts((current) => {
+      // A success means the user fixed what failed, so older errors would
+      // only contradict it.
+      const kept = tone === 'success' ? current.filter((toast) => toast.tone !== 'error') : current;
+      return [...kept, { id, tone, message }].slice(-MAX_TOASTS);
+    });
   }, []);
 
   const clear = useCallback(() => setToasts([]), []);
