@@ -104,13 +104,15 @@ fn prepare_sqlite_url(url: &str) -> Result<String, ConnectError> {
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
 
     let in_memory = path.is_empty() || path == ":memory:" || query.contains("mode=memory");
-    if !in_memory {
-        if let Some(folder) = Path::new(path).parent().filter(|folder| !folder.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder).map_err(|source| ConnectError::Folder {
-                folder: folder.display().to_string(),
-                source,
-            })?;
-        }
+    if !in_memory
+        && let Some(folder) = Path::new(path)
+            .parent()
+            .filter(|folder| !folder.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(folder).map_err(|source| ConnectError::Folder {
+            folder: folder.display().to_string(),
+            source,
+        })?;
     }
 
     if query.contains("mode=") {

@@ -76,7 +76,10 @@ pub enum ApiError {
 
     /// The identity provider or mail server failed or did not answer.
     #[error("upstream {service} unavailable: {reason}")]
-    Unavailable { service: &'static str, reason: String },
+    Unavailable {
+        service: &'static str,
+        reason: String,
+    },
 
     #[error(transparent)]
     Database(#[from] sqlx::Error),
@@ -99,7 +102,12 @@ impl ApiError {
                     [error] => format!("{} {}.", error.field, error.message),
                     _ => format!("These fields are invalid: {}.", names.join(", ")),
                 };
-                ("/problems/invalid-input", "Invalid input", detail, errors.clone())
+                (
+                    "/problems/invalid-input",
+                    "Invalid input",
+                    detail,
+                    errors.clone(),
+                )
             }
             ApiError::UnsupportedMediaType => (
                 "/problems/unsupported-media-type",
@@ -111,7 +119,10 @@ impl ApiError {
                 "/problems/payload-too-large",
                 "Payload too large",
                 format!("The request body is larger than {limit} bytes."),
-                vec![FieldError::new("body", format!("must be at most {limit} bytes"))],
+                vec![FieldError::new(
+                    "body",
+                    format!("must be at most {limit} bytes"),
+                )],
             ),
             ApiError::Unauthorized(detail) => (
                 "/problems/unauthorized",
@@ -125,8 +136,12 @@ impl ApiError {
                 failure.message().to_owned(),
                 vec![FieldError::new("token", failure.code())],
             ),
-            ApiError::Forbidden(detail) => ("/problems/forbidden", "Forbidden", detail.clone(), vec![]),
-            ApiError::NotFound(detail) => ("/problems/not-found", "Not found", detail.clone(), vec![]),
+            ApiError::Forbidden(detail) => {
+                ("/problems/forbidden", "Forbidden", detail.clone(), vec![])
+            }
+            ApiError::NotFound(detail) => {
+                ("/problems/not-found", "Not found", detail.clone(), vec![])
+            }
             ApiError::MethodNotAllowed => (
                 "/problems/method-not-allowed",
                 "Method not allowed",

@@ -80,12 +80,13 @@ impl Mailer {
             lock: Mutex::new(()),
         });
 
-        let from = settings.from.parse().map_err(|error: lettre::address::AddressError| {
-            MailError::Config {
+        let from = settings
+            .from
+            .parse()
+            .map_err(|error: lettre::address::AddressError| MailError::Config {
                 url: settings.from.clone(),
                 reason: error.to_string(),
-            }
-        })?;
+            })?;
 
         Ok(Mailer { from, outbox, smtp })
     }

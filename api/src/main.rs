@@ -16,7 +16,12 @@ use clap::{Parser, Subcommand};
 #[command(version)]
 struct Cli {
     /// A TOML, YAML or JSON file with settings, read before the environment.
-    #[arg(long, env = "CONFIG_FILE", default_value = "dashboard.toml", global = true)]
+    #[arg(
+        long,
+        env = "CONFIG_FILE",
+        default_value = "dashboard.toml",
+        global = true
+    )]
     config: PathBuf,
 
     #[command(subcommand)]
@@ -85,7 +90,10 @@ async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let server = application.server_handle();
     tokio::spawn(async move {
         let signal = shutdown_signal().await;
-        tracing::info!(signal, "stopping: no new connections, in-flight requests may finish");
+        tracing::info!(
+            signal,
+            "stopping: no new connections, in-flight requests may finish"
+        );
         server.stop(true).await;
     });
 
@@ -95,14 +103,15 @@ async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
 
 /// Waits for SIGTERM (orchestrators) or SIGINT (Ctrl-C) and names it.
 async fn shutdown_signal() -> &'static str {
-    let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(stream) => stream,
-        Err(error) => {
-            tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
-            let _ = tokio::signal::ctrl_c().await;
-            return "SIGINT";
-        }
-    };
+    let mut terminate =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(stream) => stream,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+                return "SIGINT";
+            }
+        };
 
     tokio::select! {
         _ = terminate.recv() => "SIGTERM",

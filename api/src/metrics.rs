@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::db::Db;
@@ -28,13 +29,19 @@ pub struct Metrics {
 impl Metrics {
     pub fn new() -> Metrics {
         let http_requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests by method, route pattern and status"),
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by method, route pattern and status",
+            ),
             &["method", "route", "status"],
         )
         .expect("valid metric");
         let http_duration = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "Time to answer an HTTP request")
-                .buckets(LATENCY_BUCKETS.to_vec()),
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "Time to answer an HTTP request",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
             &["method", "route"],
         )
         .expect("valid metric");
@@ -47,8 +54,11 @@ impl Metrics {
         )
         .expect("valid metric");
         let provider_duration = HistogramVec::new(
-            HistogramOpts::new("identity_provider_call_duration_seconds", "Time of one identity-provider call")
-                .buckets(LATENCY_BUCKETS.to_vec()),
+            HistogramOpts::new(
+                "identity_provider_call_duration_seconds",
+                "Time of one identity-provider call",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
             &["endpoint"],
         )
         .expect("valid metric");
@@ -60,8 +70,11 @@ impl Metrics {
             &["state"],
         )
         .expect("valid metric");
-        let pool_max_connections =
-            IntGauge::new("db_pool_max_connections", "The connection pool's maximum size").expect("valid metric");
+        let pool_max_connections = IntGauge::new(
+            "db_pool_max_connections",
+            "The connection pool's maximum size",
+        )
+        .expect("valid metric");
 
         let registry = Registry::new();
         for collector in [
@@ -72,7 +85,9 @@ impl Metrics {
             Box::new(pool_connections.clone()),
             Box::new(pool_max_connections.clone()),
         ] {
-            registry.register(collector).expect("metric names are unique");
+            registry
+                .register(collector)
+                .expect("metric names are unique");
         }
 
         Metrics {
@@ -96,7 +111,9 @@ impl Metrics {
     }
 
     pub fn observe_provider_call(&self, endpoint: &str, outcome: &str, elapsed: Duration) {
-        self.provider_calls.with_label_values(&[endpoint, outcome]).inc();
+        self.provider_calls
+            .with_label_values(&[endpoint, outcome])
+            .inc();
         self.provider_duration
             .with_label_values(&[endpoint])
             .observe(elapsed.as_secs_f64());

@@ -91,5 +91,7 @@ impl Modify for SecuritySchemes {
 
 /// Renders the document as YAML, the form committed as `openapi.yaml`.
 pub fn yaml() -> String {
-    ApiDoc::openapi().to_yaml().expect("the OpenAPI document serializes to YAML")
+    ApiDoc::openapi()
+        .to_yaml()
+        .expect("the OpenAPI document serializes to YAML")
 }

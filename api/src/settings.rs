@@ -144,10 +144,10 @@ impl Settings {
     /// the working directory, and `config_file` when it exists.
     pub fn load(config_file: Option<&Path>) -> Result<Settings, SettingsError> {
         // A missing .env file is normal; a malformed one is reported.
-        if let Err(error) = dotenvy::dotenv() {
-            if !error.not_found() {
-                return Err(invalid(".env", error.to_string()));
-            }
+        if let Err(error) = dotenvy::dotenv()
+            && !error.not_found()
+        {
+            return Err(invalid(".env", error.to_string()));
         }
 
         Self::load_from(config_file, None)
@@ -243,7 +243,8 @@ impl Settings {
         }
 
         let mail = parse_mail(&raw, &public_url)?;
-        let migrate_on_start = parse_bool("MIGRATE_ON_START", raw.migrate_on_start.as_deref(), true)?;
+        let migrate_on_start =
+            parse_bool("MIGRATE_ON_START", raw.migrate_on_start.as_deref(), true)?;
 
         let log_format = match non_empty(raw.log_format.as_deref()) {
             None | Some("text") => LogFormat::Text,
@@ -350,14 +351,19 @@ fn parse_socket_addr(variable: &'static str, value: &str) -> Result<SocketAddr, 
     value.parse().map_err(|_| {
         invalid(
             variable,
-            format!("{value:?} is not an address, use IP:PORT such as 127.0.0.1:8080 or 0.0.0.0:8080"),
+            format!(
+                "{value:?} is not an address, use IP:PORT such as 127.0.0.1:8080 or 0.0.0.0:8080"
+            ),
         )
     })
 }
 
 /// Parses an http(s) URL that is used as an origin or a base for links.
 /// A trailing slash is dropped, so that paths can be appended.
-fn parse_origin_url(variable: &'static str, value: Option<&str>) -> Result<Option<Url>, SettingsError> {
+fn parse_origin_url(
+    variable: &'static str,
+    value: Option<&str>,
+) -> Result<Option<Url>, SettingsError> {
     let Some(value) = non_empty(value) else {
         return Ok(None);
     };
@@ -365,7 +371,9 @@ fn parse_origin_url(variable: &'static str, value: Option<&str>) -> Result<Optio
     let url = Url::parse(value).map_err(|error| {
         invalid(
             variable,
-            format!("{value:?} is not a URL ({error}), use for example https://dashboard.example.com"),
+            format!(
+                "{value:?} is not a URL ({error}), use for example https://dashboard.example.com"
+            ),
         )
     })?;
 
@@ -383,10 +391,15 @@ fn parse_origin_url(variable: &'static str, value: Option<&str>) -> Result<Optio
     }
 
     let trimmed = value.trim_end_matches('/');
-    Ok(Some(Url::parse(trimmed).expect("a valid URL without its trailing slash parses")))
+    Ok(Some(
+        Url::parse(trimmed).expect("a valid URL without its trailing slash parses"),
+    ))
 }
 
-fn parse_stytch(raw: &RawSettings, project_id: Option<&str>) -> Result<StytchSettings, SettingsError> {
+fn parse_stytch(
+    raw: &RawSettings,
+    project_id: Option<&str>,
+) -> Result<StytchSettings, SettingsError> {
     let project_id = project_id.ok_or_else(|| {
         invalid(
             "STYTCH_PROJECT_ID",
@@ -408,7 +421,12 @@ fn parse_stytch(raw: &RawSettings, project_id: Option<&str>) -> Result<StytchSet
     let api_url = parse_origin_url("STYTCH_API_URL", raw.stytch_api_url.as_deref())?
         .unwrap_or_else(|| Url::parse(default_api_url).expect("default Stytch URL parses"));
 
-    let timeout_ms = parse_number("STYTCH_TIMEOUT_MS", raw.stytch_timeout_ms.as_deref(), 5_000, 100..=60_000)?;
+    let timeout_ms = parse_number(
+        "STYTCH_TIMEOUT_MS",
+        raw.stytch_timeout_ms.as_deref(),
+        5_000,
+        100..=60_000,
+    )?;
     let cache_seconds = parse_number(
         "STYTCH_SESSION_CACHE_SECONDS",
         raw.stytch_session_cache_seconds.as_deref(),
@@ -492,7 +510,11 @@ fn parse_number(
         })
 }
 
-fn parse_bool(variable: &'static str, value: Option<&str>, default: bool) -> Result<bool, SettingsError> {
+fn parse_bool(
+    variable: &'static str,
+    value: Option<&str>,
+    default: bool,
+) -> Result<bool, SettingsError> {
     match non_empty(value).map(str::to_ascii_lowercase).as_deref() {
         None => Ok(default),
         Some("true" | "1" | "yes" | "on") => Ok(true),
@@ -536,12 +558,18 @@ mod tests {
         let settings = settings(&[]).unwrap();
 
         assert_eq!(settings.database.kind, DatabaseKind::Sqlite);
-        assert_eq!(settings.database.url.expose_secret(), "sqlite://data/dashboard.db");
+        assert_eq!(
+            settings.database.url.expose_secret(),
+            "sqlite://data/dashboard.db"
+        );
         assert_eq!(settings.bind_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(settings.public_url.as_str(), "http://localhost:8080/");
         assert_eq!(settings.web_url, settings.public_url);
         assert_eq!(settings.web_dir, Some(PathBuf::from("web/dist")));
-        assert_eq!(settings.admin_email.as_ref().unwrap().as_str(), "admin@example.com");
+        assert_eq!(
+            settings.admin_email.as_ref().unwrap().as_str(),
+            "admin@example.com"
+        );
         assert_eq!(settings.auth_provider, AuthProvider::Builtin);
         assert_eq!(settings.session_duration, Duration::from_secs(10_080 * 60));
         assert_eq!(settings.cookie_name, "session");

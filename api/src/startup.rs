@@ -65,26 +65,32 @@ pub struct Application {
 impl Application {
     /// Binds `BIND_ADDR` and builds the application on it.
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
-        let listener = TcpListener::bind(settings.bind_addr).map_err(|source| StartError::Bind {
-            address: settings.bind_addr.to_string(),
-            source,
-        })?;
+        let listener =
+            TcpListener::bind(settings.bind_addr).map_err(|source| StartError::Bind {
+                address: settings.bind_addr.to_string(),
+                source,
+            })?;
         Self::build_on(settings, listener).await
     }
 
     /// Connects to the database, applies migrations when configured,
     /// creates the first user when needed, and serves on `listener`. Tests
     /// bind port 0 first, so that PUBLIC_URL can name the port.
-    pub async fn build_on(settings: Settings, listener: TcpListener) -> Result<Application, StartError> {
+    pub async fn build_on(
+        settings: Settings,
+        listener: TcpListener,
+    ) -> Result<Application, StartError> {
         let db = Db::connect(&settings.database).await?;
         if settings.migrate_on_start {
             db.migrate().await?;
         }
 
-        if let Some(email) = &settings.admin_email {
-            if let Some(id) = store::ensure_admin(&db, email).await.map_err(StartError::Admin)? {
-                tracing::info!(user_id = id, email = %email, "created the first user from ADMIN_EMAIL");
-            }
+        if let Some(email) = &settings.admin_email
+            && let Some(id) = store::ensure_admin(&db, email)
+                .await
+                .map_err(StartError::Admin)?
+        {
+            tracing::info!(user_id = id, email = %email, "created the first user from ADMIN_EMAIL");
         }
 
         let metrics = Arc::new(Metrics::new());
@@ -98,7 +104,10 @@ impl Application {
             None => (None, None),
         };
 
-        let port = listener.local_addr().map(|address| address.port()).unwrap_or_default();
+        let port = listener
+            .local_addr()
+            .map(|address| address.port())
+            .unwrap_or_default();
 
         let state = web::Data::new(AppState {
             cookies: CookieSettings::new(&settings.cookie_name, settings.secure_cookies()),
@@ -198,7 +207,9 @@ fn spawn_cleanup(provider: Arc<BuiltinProvider>) {
             match provider.delete_expired().await {
                 Ok(0) => {}
                 Ok(count) => tracing::info!(count, "deleted expired magic links and sessions"),
-                Err(error) => tracing::warn!(%error, "cannot delete expired magic links and sessions"),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot delete expired magic links and sessions")
+                }
             }
         }
     });
@@ -262,7 +273,11 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<S
 
 /// Serves `GET /metrics` on its own address, so that it can stay off the
 /// public network: nothing but the metrics is reachable there.
-fn serve_metrics(address: SocketAddr, metrics: Arc<Metrics>, db: Db) -> Result<(Server, u16), StartError> {
+fn serve_metrics(
+    address: SocketAddr,
+    metrics: Arc<Metrics>,
+    db: Db,
+) -> Result<(Server, u16), StartError> {
     let bind_error = |source| StartError::Bind {
         address: address.to_string(),
         source,

@@ -13,12 +13,13 @@ use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
 use crate::auth::guard::SignedIn;
-use crate::startup::AppState;
 use crate::settings::LogFormat;
+use crate::startup::AppState;
 
 /// Installs the global subscriber; `RUST_LOG` overrides the default level.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     // Colours only on a terminal, so that a log file can be searched as text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -75,21 +76,20 @@ pub async fn log_requests(
         None => "unmatched".to_owned(),
     };
     let status = response.status().as_u16();
-    let user_id = response.request().extensions().get::<SignedIn>().map(|signed_in| signed_in.user.id);
+    let user_id = response
+        .request()
+        .extensions()
+        .get::<SignedIn>()
+        .map(|signed_in| signed_in.user.id);
 
     if let Some(state) = response.request().app_data::<web::Data<AppState>>() {
-        state.metrics.observe_request(&method, &route, status, started.elapsed());
+        state
+            .metrics
+            .observe_request(&method, &route, status, started.elapsed());
     }
 
     span.in_scope(|| {
-        tracing::info!(
-            method,
-            route,
-            status,
-            latency_ms,
-            user_id,
-            "request"
-        );
+        tracing::info!(method, route, status, latency_ms, user_id, "request");
     });
 
     if let Ok(value) = HeaderValue::from_str(&request_id) {

@@ -46,23 +46,142 @@ async fn invalid_bodies_change_nothing(backend: Backend) {
     let long_name = "x".repeat(256);
     let huge_name = "x".repeat(70 * 1024);
     let cases: Vec<(&str, Method, &str, String, u16, &str)> = vec![
-        ("invalid email", Method::POST, "/users", json!({"name": "A", "email": "not-an-email"}).to_string(), 400, "email"),
-        ("missing email", Method::POST, "/users", json!({"name": "A"}).to_string(), 400, "email"),
-        ("missing name", Method::POST, "/users", json!({"email": "a@example.com"}).to_string(), 400, "name"),
-        ("empty name", Method::POST, "/users", json!({"name": "  ", "email": "a@example.com"}).to_string(), 400, "name"),
-        ("same email, other case", Method::POST, "/users", json!({"name": "B", "email": "EXISTING@example.COM"}).to_string(), 409, "email"),
-        ("name over 255 characters", Method::POST, "/users", json!({"name": long_name, "email": "b@example.com"}).to_string(), 400, "name"),
-        ("unknown field", Method::POST, "/users", json!({"name": "A", "email": "a@example.com", "role": "admin"}).to_string(), 400, "role"),
-        ("type mismatch", Method::POST, "/users", json!({"name": 42, "email": "a@example.com"}).to_string(), 400, "name"),
-        ("malformed JSON", Method::POST, "/users", "{\"name\": \"A\", ".to_owned(), 400, "body"),
-        ("body over 64 KiB", Method::POST, "/users", json!({"name": huge_name, "email": "a@example.com"}).to_string(), 413, "body"),
-        ("patch: email taken", Method::PATCH, "/users/1", json!({"email": "Existing@Example.com"}).to_string(), 409, "email"),
-        ("patch: invalid name", Method::PATCH, &existing_path, json!({"name": ""}).to_string(), 400, "name"),
-        ("patch: unknown field", Method::PATCH, &existing_path, json!({"status": "active"}).to_string(), 400, "status"),
-        ("patch: number as name", Method::PATCH, &existing_path, json!({"name": 5}).to_string(), 400, "name"),
-        ("invite: invalid email", Method::POST, "/invite", json!({"email": "x@"}).to_string(), 400, "email"),
-        ("invite: name too long", Method::POST, "/invite", json!({"email": "new@example.com", "name": "y".repeat(300)}).to_string(), 400, "name"),
-        ("login: missing email", Method::POST, "/login", json!({}).to_string(), 400, "email"),
+        (
+            "invalid email",
+            Method::POST,
+            "/users",
+            json!({"name": "A", "email": "not-an-email"}).to_string(),
+            400,
+            "email",
+        ),
+        (
+            "missing email",
+            Method::POST,
+            "/users",
+            json!({"name": "A"}).to_string(),
+            400,
+            "email",
+        ),
+        (
+            "missing name",
+            Method::POST,
+            "/users",
+            json!({"email": "a@example.com"}).to_string(),
+            400,
+            "name",
+        ),
+        (
+            "empty name",
+            Method::POST,
+            "/users",
+            json!({"name": "  ", "email": "a@example.com"}).to_string(),
+            400,
+            "name",
+        ),
+        (
+            "same email, other case",
+            Method::POST,
+            "/users",
+            json!({"name": "B", "email": "EXISTING@example.COM"}).to_string(),
+            409,
+            "email",
+        ),
+        (
+            "name over 255 characters",
+            Method::POST,
+            "/users",
+            json!({"name": long_name, "email": "b@example.com"}).to_string(),
+            400,
+            "name",
+        ),
+        (
+            "unknown field",
+            Method::POST,
+            "/users",
+            json!({"name": "A", "email": "a@example.com", "role": "admin"}).to_string(),
+            400,
+            "role",
+        ),
+        (
+            "type mismatch",
+            Method::POST,
+            "/users",
+            json!({"name": 42, "email": "a@example.com"}).to_string(),
+            400,
+            "name",
+        ),
+        (
+            "malformed JSON",
+            Method::POST,
+            "/users",
+            "{\"name\": \"A\", ".to_owned(),
+            400,
+            "body",
+        ),
+        (
+            "body over 64 KiB",
+            Method::POST,
+            "/users",
+            json!({"name": huge_name, "email": "a@example.com"}).to_string(),
+            413,
+            "body",
+        ),
+        (
+            "patch: email taken",
+            Method::PATCH,
+            "/users/1",
+            json!({"email": "Existing@Example.com"}).to_string(),
+            409,
+            "email",
+        ),
+        (
+            "patch: invalid name",
+            Method::PATCH,
+            &existing_path,
+            json!({"name": ""}).to_string(),
+            400,
+            "name",
+        ),
+        (
+            "patch: unknown field",
+            Method::PATCH,
+            &existing_path,
+            json!({"status": "active"}).to_string(),
+            400,
+            "status",
+        ),
+        (
+            "patch: number as name",
+            Method::PATCH,
+            &existing_path,
+            json!({"name": 5}).to_string(),
+            400,
+            "name",
+        ),
+        (
+            "invite: invalid email",
+            Method::POST,
+            "/invite",
+            json!({"email": "x@"}).to_string(),
+            400,
+            "email",
+        ),
+        (
+            "invite: name too long",
+            Method::POST,
+            "/invite",
+            json!({"email": "new@example.com", "name": "y".repeat(300)}).to_string(),
+            400,
+            "name",
+        ),
+        (
+            "login: missing email",
+            Method::POST,
+            "/login",
+            json!({}).to_string(),
+            400,
+            "email",
+        ),
     ];
 
     for (case, method, path, body, status, field) in cases {
@@ -119,7 +238,10 @@ async fn invalid_paths_and_queries_are_rejected(backend: Backend) {
         .json()
         .await
         .unwrap();
-    let cursor = page["next_cursor"].as_str().expect("a next page").to_owned();
+    let cursor = page["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
     let mut tampered = cursor.clone().into_bytes();
     tampered[2] = if tampered[2] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
@@ -131,8 +253,16 @@ async fn invalid_paths_and_queries_are_rejected(backend: Backend) {
         ("limit 0", "/users?limit=0".to_owned(), "limit"),
         ("limit 201", "/users?limit=201".to_owned(), "limit"),
         ("limit abc", "/users?limit=abc".to_owned(), "limit"),
-        ("tampered cursor", format!("/users?cursor={tampered}"), "cursor"),
-        ("garbage cursor", "/users?cursor=%25%25".to_owned(), "cursor"),
+        (
+            "tampered cursor",
+            format!("/users?cursor={tampered}"),
+            "cursor",
+        ),
+        (
+            "garbage cursor",
+            "/users?cursor=%25%25".to_owned(),
+            "cursor",
+        ),
     ];
     for (case, path, field) in cases {
         let response = app.bearer(Method::GET, &path, &token).send().await.unwrap();
@@ -140,7 +270,10 @@ async fn invalid_paths_and_queries_are_rejected(backend: Backend) {
     }
 
     let before = snapshot(&app).await;
-    for (case, method) in [("patch id abc", Method::PATCH), ("delete id abc", Method::DELETE)] {
+    for (case, method) in [
+        ("patch id abc", Method::PATCH),
+        ("delete id abc", Method::DELETE),
+    ] {
         let response = app
             .bearer(method, "/users/abc", &token)
             .json(&json!({"name": "Changed"}))
@@ -149,13 +282,22 @@ async fn invalid_paths_and_queries_are_rejected(backend: Backend) {
             .unwrap();
         assert_problem(response, 400, Some("id"), case).await;
     }
-    let response = app.bearer(Method::DELETE, "/users/999999", &token).send().await.unwrap();
+    let response = app
+        .bearer(Method::DELETE, "/users/999999", &token)
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, 404, None, "delete unknown id").await;
     assert_eq!(snapshot(&app).await, before);
 
     let response = app.client.get(app.url("/logout")).send().await.unwrap();
     assert_problem(response, 405, None, "GET /logout").await;
-    let response = app.client.get(app.url("/no/such/path")).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/no/such/path"))
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, 404, None, "unknown path").await;
 }
 
@@ -179,12 +321,21 @@ async fn ambiguous_emails_are_rejected_before_sending(backend: Backend) {
         ] {
             let before = snapshot(&app).await;
 
-            let response = app.bearer(Method::POST, path, &token).json(&body).send().await.unwrap();
+            let response = app
+                .bearer(Method::POST, path, &token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             assert_problem(response, 400, Some("email"), &format!("{path} {email:?}")).await;
 
             // Sign-in links are sent after the answer: give one time to appear.
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            assert_eq!(snapshot(&app).await, before, "{path} {email:?}: nothing sent or stored");
+            assert_eq!(
+                snapshot(&app).await,
+                before,
+                "{path} {email:?}: nothing sent or stored"
+            );
         }
     }
 }
@@ -194,15 +345,26 @@ async fn used_and_expired_links_are_refused(backend: Backend) {
 
     // A used link: refused to programs with 401 and to browsers with a
     // redirect to the sign-in page that says why.
-    let response = app.post_json("/login", &json!({ "email": "admin@example.com" })).await;
+    let response = app
+        .post_json("/login", &json!({ "email": "admin@example.com" }))
+        .await;
     assert_eq!(response.status(), 202);
     let token = token_of(&app.wait_for_link("admin@example.com", 0).await);
-    let response = app.post_json("/authenticate", &json!({ "token": token })).await;
+    let response = app
+        .post_json("/authenticate", &json!({ "token": token }))
+        .await;
     assert_eq!(response.status(), 200);
 
-    let response = app.post_json("/authenticate", &json!({ "token": token })).await;
+    let response = app
+        .post_json("/authenticate", &json!({ "token": token }))
+        .await;
     let problem = assert_problem(response, 401, Some("token"), "used link").await;
-    assert!(problem["detail"].as_str().unwrap().contains("already been used"));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already been used")
+    );
 
     let response = app
         .client
@@ -213,24 +375,35 @@ async fn used_and_expired_links_are_refused(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()["location"], format!("{}/sign-in?error=used", app.web_url));
+    assert_eq!(
+        response.headers()["location"],
+        format!("{}/sign-in?error=used", app.web_url)
+    );
 
     // An expired link.
-    let response = app.post_json("/login", &json!({ "email": "admin@example.com" })).await;
+    let response = app
+        .post_json("/login", &json!({ "email": "admin@example.com" }))
+        .await;
     assert_eq!(response.status(), 202);
     let token = token_of(&app.wait_for_link("admin@example.com", 1).await);
     sqlx::query("UPDATE magic_links SET expires_at = 0 WHERE used_at IS NULL")
         .execute(&app.db.pool)
         .await
         .unwrap();
-    let response = app.post_json("/authenticate", &json!({ "token": token })).await;
+    let response = app
+        .post_json("/authenticate", &json!({ "token": token }))
+        .await;
     let problem = assert_problem(response, 401, Some("token"), "expired link").await;
     assert!(problem["detail"].as_str().unwrap().contains("expired"));
 
     // A made-up token.
-    let response = app.post_json("/authenticate", &json!({ "token": "made-up" })).await;
+    let response = app
+        .post_json("/authenticate", &json!({ "token": "made-up" }))
+        .await;
     assert_problem(response, 401, Some("token"), "unknown link").await;
-    let response = app.post_json("/authenticate", &json!({ "token": "" })).await;
+    let response = app
+        .post_json("/authenticate", &json!({ "token": "" }))
+        .await;
     assert_problem(response, 400, Some("token"), "empty token").await;
 
     let sessions: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions")
@@ -283,7 +456,13 @@ async fn session_rules_are_enforced(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_problem(response, 403, None, "form POST /authenticate from another origin").await;
+    assert_problem(
+        response,
+        403,
+        None,
+        "form POST /authenticate from another origin",
+    )
+    .await;
     assert_eq!(snapshot(&app).await, before);
 
     // The same request with our Origin, and with a bearer token, work.

@@ -20,7 +20,9 @@ async fn whole_flow_through_the_browser_path(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
     // POST /login returns at once; the link arrives in the outbox.
-    let response = app.post_json("/login", &json!({ "email": "Admin@Example.com" })).await;
+    let response = app
+        .post_json("/login", &json!({ "email": "Admin@Example.com" }))
+        .await;
     assert_eq!(response.status(), 202);
     let link = app.wait_for_link("admin@example.com", 0).await;
     assert!(link.starts_with(&app.url("/authenticate?token=")), "{link}");
@@ -34,7 +36,10 @@ async fn whole_flow_through_the_browser_path(backend: Backend) {
     assert_eq!(page.headers()["referrer-policy"], "strict-origin");
     let html = page.text().await.unwrap();
     let token = token_of(&link);
-    assert!(html.contains(&format!("value=\"{token}\"")), "the page posts the token");
+    assert!(
+        html.contains(&format!("value=\"{token}\"")),
+        "the page posts the token"
+    );
     assert!(html.contains("method=\"post\""));
 
     // The form post signs in and redirects to the SPA.
@@ -48,7 +53,10 @@ async fn whole_flow_through_the_browser_path(backend: Backend) {
         .unwrap();
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()[LOCATION], format!("{}/", app.web_url));
-    let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
     assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
     assert!(set_cookie.contains("Path=/"), "{set_cookie}");
@@ -56,7 +64,14 @@ async fn whole_flow_through_the_browser_path(backend: Backend) {
     let session = cookie_value(response.headers(), "session").expect("a session cookie");
 
     // GET /me returns the admin, now active.
-    let me: Value = app.browser(Method::GET, "/me", &session).send().await.unwrap().json().await.unwrap();
+    let me: Value = app
+        .browser(Method::GET, "/me", &session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["user"]["email"], "admin@example.com");
     assert_eq!(me["user"]["status"], "active");
     assert!(me["user"]["last_login_at"].is_string());
@@ -77,9 +92,20 @@ async fn whole_flow_through_the_browser_path(backend: Backend) {
     assert_eq!(created["status"], "invited");
     assert_eq!(created["last_login_at"], Value::Null);
     assert_eq!(location, format!("/users/{}", created["id"]));
-    assert_eq!(app.count_messages_to("grace@example.com"), 0, "adding a user sends nothing");
+    assert_eq!(
+        app.count_messages_to("grace@example.com"),
+        0,
+        "adding a user sends nothing"
+    );
 
-    let fetched: Value = app.browser(Method::GET, &location, &session).send().await.unwrap().json().await.unwrap();
+    let fetched: Value = app
+        .browser(Method::GET, &location, &session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(fetched, created);
 
     // Edit the name.
@@ -95,7 +121,14 @@ async fn whole_flow_through_the_browser_path(backend: Backend) {
     assert_eq!(edited["email"], "Grace@Example.com");
 
     // List and search.
-    let page: Value = app.browser(Method::GET, "/users", &session).send().await.unwrap().json().await.unwrap();
+    let page: Value = app
+        .browser(Method::GET, "/users", &session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["users"].as_array().unwrap().len(), 2);
     assert_eq!(page["next_cursor"], Value::Null);
     let found: Value = app
@@ -127,39 +160,78 @@ async fn whole_flow_through_the_browser_path(backend: Backend) {
     let ada: Value = response.json().await.unwrap();
     assert_eq!(ada["user"]["status"], "active");
     let ada_token = ada["session_token"].as_str().unwrap().to_owned();
-    let response = app.bearer(Method::GET, "/me", &ada_token).send().await.unwrap();
+    let response = app
+        .bearer(Method::GET, "/me", &ada_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
 
     // Delete Ada: her session is refused at once, and she is gone.
     let ada_path = format!("/users/{}", invited["id"]);
-    let response = app.browser(Method::DELETE, &ada_path, &session).send().await.unwrap();
+    let response = app
+        .browser(Method::DELETE, &ada_path, &session)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 204);
-    let response = app.bearer(Method::GET, "/me", &ada_token).send().await.unwrap();
+    let response = app
+        .bearer(Method::GET, "/me", &ada_token)
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, 401, None, "deleted user's session").await;
-    let response = app.browser(Method::GET, &ada_path, &session).send().await.unwrap();
+    let response = app
+        .browser(Method::GET, &ada_path, &session)
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, 404, None, "deleted user").await;
 
     // Nobody deletes themselves.
     let admin_path = format!("/users/{}", me["user"]["id"]);
-    let response = app.browser(Method::DELETE, &admin_path, &session).send().await.unwrap();
+    let response = app
+        .browser(Method::DELETE, &admin_path, &session)
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, 409, Some("id"), "self-delete").await;
 
     // Sign out: the cookie is cleared and the session no longer works;
     // signing out again still succeeds.
-    let response = app.browser(Method::POST, "/logout", &session).send().await.unwrap();
+    let response = app
+        .browser(Method::POST, "/logout", &session)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 204);
-    assert_eq!(cookie_value(response.headers(), "session").as_deref(), Some(""));
-    let response = app.browser(Method::GET, "/me", &session).send().await.unwrap();
+    assert_eq!(
+        cookie_value(response.headers(), "session").as_deref(),
+        Some("")
+    );
+    let response = app
+        .browser(Method::GET, "/me", &session)
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, 401, None, "after logout").await;
-    let response = app.browser(Method::POST, "/logout", &session).send().await.unwrap();
+    let response = app
+        .browser(Method::POST, "/logout", &session)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 204);
 }
 
 async fn unknown_email_gets_the_same_answer(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
-    let known = app.post_json("/login", &json!({ "email": "admin@example.com" })).await;
-    let unknown = app.post_json("/login", &json!({ "email": "nobody@example.com" })).await;
+    let known = app
+        .post_json("/login", &json!({ "email": "admin@example.com" }))
+        .await;
+    let unknown = app
+        .post_json("/login", &json!({ "email": "nobody@example.com" }))
+        .await;
 
     assert_eq!(known.status(), unknown.status());
     let names = |response: &reqwest::Response| {
@@ -172,7 +244,10 @@ async fn unknown_email_gets_the_same_answer(backend: Backend) {
         names
     };
     assert_eq!(names(&known), names(&unknown));
-    assert_eq!(known.headers()["content-length"], unknown.headers()["content-length"]);
+    assert_eq!(
+        known.headers()["content-length"],
+        unknown.headers()["content-length"]
+    );
     assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap());
 
     // The known address gets its link; the unknown one gets nothing.
@@ -204,7 +279,14 @@ async fn paging_visits_every_user_once(backend: Backend) {
             Some(cursor) => format!("/users?limit=5&cursor={cursor}"),
             None => "/users?limit=5".to_owned(),
         };
-        let page: Value = app.bearer(Method::GET, &path, &token).send().await.unwrap().json().await.unwrap();
+        let page: Value = app
+            .bearer(Method::GET, &path, &token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         pages += 1;
 
         let users = page["users"].as_array().unwrap();
@@ -219,7 +301,10 @@ async fn paging_visits_every_user_once(backend: Backend) {
 
     assert_eq!(pages, 3);
     assert_eq!(ids.len(), 12);
-    assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "ids ascend: {ids:?}");
+    assert!(
+        ids.windows(2).all(|pair| pair[0] < pair[1]),
+        "ids ascend: {ids:?}"
+    );
 }
 
 async fn search_matches_wildcards_literally(backend: Backend) {
@@ -246,7 +331,16 @@ async fn search_matches_wildcards_literally(backend: Backend) {
         let token = &token;
         async move {
             let url = reqwest::Url::parse_with_params(&app.url("/users"), &[("q", q)]).unwrap();
-            let page: Value = app.client.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+            let page: Value = app
+                .client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             let mut names: Vec<String> = page["users"]
                 .as_array()
                 .unwrap()
@@ -278,7 +372,10 @@ async fn invite_creates_then_resends(backend: Backend) {
     let response = invite("turing@example.com").await.unwrap();
     assert_eq!(response.status(), 201);
     let user: Value = response.json().await.unwrap();
-    assert_eq!(user["name"], "turing", "the name defaults to the local part");
+    assert_eq!(
+        user["name"], "turing",
+        "the name defaults to the local part"
+    );
     app.wait_for_link("turing@example.com", 0).await;
 
     let response = invite("TURING@example.com").await.unwrap();

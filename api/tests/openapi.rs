@@ -3,7 +3,8 @@
 #[test]
 fn openapi_yaml_is_up_to_date() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml");
-    let committed = std::fs::read_to_string(path).expect("openapi.yaml exists at the repository root");
+    let committed =
+        std::fs::read_to_string(path).expect("openapi.yaml exists at the repository root");
 
     assert!(
         committed == api::openapi::yaml(),

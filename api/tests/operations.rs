@@ -50,7 +50,13 @@ async fn readiness_fails_without_stytch_keys() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "unavailable");
     assert_eq!(body["checks"]["database"], "ok");
-    assert!(body["checks"]["identity_provider"].as_str().unwrap().contains("JWKS"), "{body}");
+    assert!(
+        body["checks"]["identity_provider"]
+            .as_str()
+            .unwrap()
+            .contains("JWKS"),
+        "{body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,9 +69,17 @@ async fn metrics_count_requests_and_pool() {
     }
     app.client.get(app.url("/me")).send().await.unwrap();
     let token = app.sign_in("admin@example.com").await;
-    app.bearer(Method::GET, "/users/5", &token).send().await.unwrap();
+    app.bearer(Method::GET, "/users/5", &token)
+        .send()
+        .await
+        .unwrap();
 
-    let response = app.client.get(format!("{metrics_address}/metrics")).send().await.unwrap();
+    let response = app
+        .client
+        .get(format!("{metrics_address}/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let text = response.text().await.unwrap();
 
@@ -107,7 +121,10 @@ async fn request_ids_are_kept_or_made() {
             .send()
             .await
             .unwrap();
-        let id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+        let id = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert_ne!(id, malformed);
         assert_eq!(id.len(), 24, "a generated id replaces {malformed:?}");
     }
@@ -129,19 +146,28 @@ async fn mysql_over_verified_tls() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     sqlx::any::install_default_drivers();
 
-    let (base, query) = server.split_once("/?").expect("a URL like mysql://host:port/?ssl-mode=…");
+    let (base, query) = server
+        .split_once("/?")
+        .expect("a URL like mysql://host:port/?ssl-mode=…");
     let name = format!("dashboard_tls_{}", std::process::id());
 
-    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&server).await.expect("TLS connection");
-    sqlx::Executor::execute(&mut admin, sqlx::AssertSqlSafe(format!("CREATE DATABASE IF NOT EXISTS {name}")))
+    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&server)
         .await
-        .unwrap();
+        .expect("TLS connection");
+    sqlx::Executor::execute(
+        &mut admin,
+        sqlx::AssertSqlSafe(format!("CREATE DATABASE IF NOT EXISTS {name}")),
+    )
+    .await
+    .unwrap();
 
     let settings = api::settings::Settings::from_map(
         [("DATABASE_URL".to_owned(), format!("{base}/{name}?{query}"))].into(),
     )
     .unwrap();
-    let db = api::db::Db::connect(&settings.database).await.expect("the pool connects over TLS");
+    let db = api::db::Db::connect(&settings.database)
+        .await
+        .expect("the pool connects over TLS");
     db.migrate().await.expect("migrations run over TLS");
 
     let (_, cipher): (String, String) = sqlx::query_as("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
@@ -153,12 +179,17 @@ async fn mysql_over_verified_tls() {
 
     // Without our CA the same server is refused: the certificate is checked.
     let without_ca = format!("{base}/{name}?ssl-mode=VERIFY_IDENTITY");
-    let settings = api::settings::Settings::from_map([("DATABASE_URL".to_owned(), without_ca)].into()).unwrap();
+    let settings =
+        api::settings::Settings::from_map([("DATABASE_URL".to_owned(), without_ca)].into())
+            .unwrap();
     assert!(api::db::Db::connect(&settings.database).await.is_err());
 
-    sqlx::Executor::execute(&mut admin, sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
-        .await
-        .unwrap();
+    sqlx::Executor::execute(
+        &mut admin,
+        sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,7 +218,10 @@ async fn stop_during_a_burst(signal: &str) {
     let mut server = Command::new(env!("CARGO_BIN_EXE_api"))
         .arg("serve")
         .env_clear()
-        .env("DATABASE_URL", format!("sqlite://{}/dashboard.db", folder.path().display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/dashboard.db", folder.path().display()),
+        )
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("PUBLIC_URL", &address)
         .env("WEB_DIR", "")
@@ -203,10 +237,18 @@ async fn stop_during_a_burst(signal: &str) {
         .spawn()
         .expect("the api binary starts");
 
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
     let mut ready = false;
     for _ in 0..100 {
-        if client.get(format!("{address}/healthz")).send().await.is_ok() {
+        if client
+            .get(format!("{address}/healthz"))
+            .send()
+            .await
+            .is_ok()
+        {
             ready = true;
             break;
         }
@@ -269,8 +311,17 @@ async fn stop_during_a_burst(signal: &str) {
 
     // New connections are refused once the server has stopped listening.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(client.get(format!("{address}/healthz")).send().await.is_err());
+    assert!(
+        client
+            .get(format!("{address}/healthz"))
+            .send()
+            .await
+            .is_err()
+    );
 
-    let status = tokio::task::spawn_blocking(move || server.wait()).await.unwrap().unwrap();
+    let status = tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(status.code(), Some(0), "the server exits 0");
 }

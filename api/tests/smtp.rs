@@ -61,11 +61,17 @@ async fn sign_in_link_arrives_by_smtp() {
     let smtp_url = format!("smtp://127.0.0.1:{port}");
     let app = TestApp::spawn_with(
         Backend::Sqlite,
-        &[("SMTP_URL", &smtp_url), ("MAIL_OUTBOX", ""), ("MAIL_FROM", "Dashboard <dashboard@example.com>")],
+        &[
+            ("SMTP_URL", &smtp_url),
+            ("MAIL_OUTBOX", ""),
+            ("MAIL_FROM", "Dashboard <dashboard@example.com>"),
+        ],
     )
     .await;
 
-    let response = app.post_json("/login", &json!({ "email": "admin@example.com" })).await;
+    let response = app
+        .post_json("/login", &json!({ "email": "admin@example.com" }))
+        .await;
     assert_eq!(response.status(), 202);
 
     let message = tokio::time::timeout(Duration::from_secs(10), messages.recv())
@@ -73,36 +79,56 @@ async fn sign_in_link_arrives_by_smtp() {
         .expect("a message within ten seconds")
         .expect("the SMTP server is running");
     assert!(message.contains("To: admin@example.com"), "{message}");
-    assert!(message.contains("From: Dashboard <dashboard@example.com>"), "{message}");
+    assert!(
+        message.contains("From: Dashboard <dashboard@example.com>"),
+        "{message}"
+    );
     assert!(message.contains("Subject: Your sign-in link"), "{message}");
 
     // The body is quoted-printable or plain; either way the link's token
     // can be read back and signs in.
     let unfolded = message.replace("=\n", "").replace("=3D", "=");
-    let start = unfolded.find("/authenticate?token=").expect("a link in the body") + "/authenticate?token=".len();
+    let start = unfolded
+        .find("/authenticate?token=")
+        .expect("a link in the body")
+        + "/authenticate?token=".len();
     let token: String = unfolded[start..]
         .chars()
-        .take_while(|character| character.is_ascii_alphanumeric() || *character == '-' || *character == '_')
+        .take_while(|character| {
+            character.is_ascii_alphanumeric() || *character == '-' || *character == '_'
+        })
         .collect();
-    let response = app.post_json("/authenticate", &json!({ "token": token })).await;
+    let response = app
+        .post_json("/authenticate", &json!({ "token": token }))
+        .await;
     assert_eq!(response.status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_smtp_server_leaves_no_invited_user() {
     // A port that was free a moment ago: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let smtp_url = format!("smtp://127.0.0.1:{port}");
-    let app = TestApp::spawn_with(Backend::Sqlite, &[("SMTP_URL", &smtp_url), ("MAIL_OUTBOX", "")]).await;
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        &[("SMTP_URL", &smtp_url), ("MAIL_OUTBOX", "")],
+    )
+    .await;
 
     // No link can be delivered, so the admin's session is stored directly.
     let session = api::auth::token::generate();
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, 1, 0, ?)")
-        .bind(api::auth::token::hash(&session))
-        .bind(i64::MAX)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, 1, 0, ?)",
+    )
+    .bind(api::auth::token::hash(&session))
+    .bind(i64::MAX)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
 
     let response = app
         .bearer(Method::POST, "/invite", &session)
@@ -111,6 +137,13 @@ async fn unreachable_smtp_server_leaves_no_invited_user() {
         .await
         .unwrap();
     let problem: Value = assert_problem(response, 503, None, "SMTP down").await;
-    assert!(problem["detail"].as_str().unwrap().contains("mail server"), "{problem}");
-    assert_eq!(app.user_count().await, 1, "the invited user was removed again");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("mail server"),
+        "{problem}"
+    );
+    assert_eq!(
+        app.user_count().await,
+        1,
+        "the invited user was removed again"
+    );
 }

@@ -31,13 +31,18 @@ async fn sign_in(app: &TestApp, fake: &FakeStytch, email: &str) -> (String, Stri
     assert_eq!(response.status(), 202);
 
     let link = fake.wait_for_link(email, seen).await;
-    let response = app.post_json("/authenticate", &json!({ "token": token_of(&link) })).await;
+    let response = app
+        .post_json("/authenticate", &json!({ "token": token_of(&link) }))
+        .await;
     assert_eq!(response.status(), 200, "signing in {email}");
 
     let session: Value = response.json().await.unwrap();
     (
         session["session_token"].as_str().unwrap().to_owned(),
-        session["session_jwt"].as_str().expect("Stytch returns a session JWT").to_owned(),
+        session["session_jwt"]
+            .as_str()
+            .expect("Stytch returns a session JWT")
+            .to_owned(),
     )
 }
 
@@ -81,7 +86,9 @@ async fn whole_flow_with_stytch(backend: Backend) {
 
     // Sign in through the browser path: the emailed link lands on our page,
     // whose form post sets both cookies and redirects to the SPA.
-    let response = app.post_json("/login", &json!({ "email": "admin@example.com" })).await;
+    let response = app
+        .post_json("/login", &json!({ "email": "admin@example.com" }))
+        .await;
     assert_eq!(response.status(), 202);
     let link = fake.wait_for_link("admin@example.com", 0).await;
     assert!(link.starts_with(&app.url("/authenticate?")), "{link}");
@@ -112,9 +119,19 @@ async fn whole_flow_with_stytch(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()[LOCATION], format!("{}/sign-in?error=used", app.web_url));
+    assert_eq!(
+        response.headers()[LOCATION],
+        format!("{}/sign-in?error=used", app.web_url)
+    );
 
-    let me: Value = app.with_cookies(Method::GET, "/me", &cookies).send().await.unwrap().json().await.unwrap();
+    let me: Value = app
+        .with_cookies(Method::GET, "/me", &cookies)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["user"]["email"], "admin@example.com");
     assert_eq!(me["user"]["status"], "active");
 
@@ -180,16 +197,28 @@ async fn whole_flow_with_stytch(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), 204);
-    let response = app.bearer(Method::GET, "/me", &ada_jwt).send().await.unwrap();
+    let response = app
+        .bearer(Method::GET, "/me", &ada_jwt)
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, 401, None, "deleted user").await;
 
     // Sign out: revoked at Stytch, so the session token is refused.
-    let response = app.with_cookies(Method::POST, "/logout", &cookies).send().await.unwrap();
+    let response = app
+        .with_cookies(Method::POST, "/logout", &cookies)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 204);
     assert!(fake.calls_to("POST /v1/sessions/revoke").await >= 1);
     let response = app.bearer(Method::GET, "/me", &token).send().await.unwrap();
     assert_problem(response, 401, None, "after logout").await;
-    let response = app.with_cookies(Method::POST, "/logout", &cookies).send().await.unwrap();
+    let response = app
+        .with_cookies(Method::POST, "/logout", &cookies)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 204, "signing out twice");
 }
 
@@ -201,13 +230,22 @@ async fn valid_jwt_needs_no_stytch_call(backend: Backend) {
 
     fake.reset_stats().await;
     for path in ["/me", "/users", "/users?limit=1", "/me"] {
-        let response = app.with_cookies(Method::GET, path, &cookies).send().await.unwrap();
+        let response = app
+            .with_cookies(Method::GET, path, &cookies)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200, "{path}");
     }
     let response = app.bearer(Method::GET, "/me", &jwt).send().await.unwrap();
     assert_eq!(response.status(), 200, "bearer JWT");
 
-    assert_eq!(fake.total_calls().await, 0, "calls: {:?}", fake.calls().await);
+    assert_eq!(
+        fake.total_calls().await,
+        0,
+        "calls: {:?}",
+        fake.calls().await
+    );
 }
 
 async fn expired_jwt_is_renewed_with_the_session_token(backend: Backend) {
@@ -224,7 +262,11 @@ async fn expired_jwt_is_renewed_with_the_session_token(backend: Backend) {
 
     fake.reset_stats().await;
     let response = app
-        .with_cookies(Method::GET, "/me", &format!("session={token}; session_jwt={expired}"))
+        .with_cookies(
+            Method::GET,
+            "/me",
+            &format!("session={token}; session_jwt={expired}"),
+        )
         .send()
         .await
         .unwrap();
@@ -236,7 +278,11 @@ async fn expired_jwt_is_renewed_with_the_session_token(backend: Backend) {
     // The renewed JWT is verified locally again.
     fake.reset_stats().await;
     let response = app
-        .with_cookies(Method::GET, "/me", &format!("session={token}; session_jwt={fresh}"))
+        .with_cookies(
+            Method::GET,
+            "/me",
+            &format!("session={token}; session_jwt={fresh}"),
+        )
         .send()
         .await
         .unwrap();
@@ -244,7 +290,11 @@ async fn expired_jwt_is_renewed_with_the_session_token(backend: Backend) {
     assert_eq!(fake.total_calls().await, 0);
 
     // Without a session token an expired JWT is simply refused.
-    let response = app.bearer(Method::GET, "/me", &expired).send().await.unwrap();
+    let response = app
+        .bearer(Method::GET, "/me", &expired)
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, 401, None, "expired bearer JWT").await;
 }
 
@@ -261,7 +311,12 @@ async fn rotated_key_is_fetched_once(backend: Backend) {
         let response = app.bearer(Method::GET, "/me", &jwt).send().await.unwrap();
         assert_eq!(response.status(), 200);
     }
-    assert_eq!(fake.calls_to("GET /v1/sessions/jwks").await, 1, "{:?}", fake.calls().await);
+    assert_eq!(
+        fake.calls_to("GET /v1/sessions/jwks").await,
+        1,
+        "{:?}",
+        fake.calls().await
+    );
     assert_eq!(fake.total_calls().await, 1);
 }
 
@@ -276,7 +331,9 @@ async fn forged_jwts_are_refused(backend: Backend) {
     let stranger = FakeStytch::start();
     let wrong_key = stranger.sign_jwt(claims(&sub), Some(&kid)).await;
 
-    let header = |alg: &str| URL_SAFE_NO_PAD.encode(json!({ "alg": alg, "typ": "JWT", "kid": kid }).to_string());
+    let header = |alg: &str| {
+        URL_SAFE_NO_PAD.encode(json!({ "alg": alg, "typ": "JWT", "kid": kid }).to_string())
+    };
     let payload = URL_SAFE_NO_PAD.encode(claims(&sub).to_string());
     let alg_none = format!("{}.{payload}.", header("none"));
 
@@ -318,15 +375,27 @@ async fn forged_jwts_are_refused(backend: Backend) {
         ("wrong iss", fake.sign_jwt(wrong_issuer, None).await),
         ("expired", fake.sign_jwt(expired, None).await),
         ("not yet valid", fake.sign_jwt(not_yet_valid, None).await),
-        ("unknown kid", fake.sign_jwt(claims(&sub), Some("kid-that-does-not-exist")).await),
+        (
+            "unknown kid",
+            fake.sign_jwt(claims(&sub), Some("kid-that-does-not-exist"))
+                .await,
+        ),
     ];
 
     // The genuine article passes, so the refusals below are about the forgery.
-    let response = app.bearer(Method::GET, "/me", &fake.sign_jwt(claims(&sub), None).await).send().await.unwrap();
+    let response = app
+        .bearer(Method::GET, "/me", &fake.sign_jwt(claims(&sub), None).await)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200, "a correctly signed JWT");
 
     for (case, forged) in forgeries {
-        let response = app.bearer(Method::GET, "/me", &forged).send().await.unwrap();
+        let response = app
+            .bearer(Method::GET, "/me", &forged)
+            .send()
+            .await
+            .unwrap();
         assert_problem(response, 401, None, case).await;
 
         let response = app
@@ -345,8 +414,14 @@ async fn stytch_failures_become_503(backend: Backend) {
 
     let faults = [
         ("slow", json!({ "latency_ms": 3000 })),
-        ("500", json!({ "status": 500, "error_type": "internal_server_error" })),
-        ("429", json!({ "status": 429, "error_type": "too_many_requests" })),
+        (
+            "500",
+            json!({ "status": 500, "error_type": "internal_server_error" }),
+        ),
+        (
+            "429",
+            json!({ "status": 429, "error_type": "too_many_requests" }),
+        ),
     ];
     for (case, fault) in faults {
         fake.inject_fault(fault).await;
@@ -359,13 +434,27 @@ async fn stytch_failures_become_503(backend: Backend) {
             .await
             .unwrap();
         let problem = assert_problem(response, 503, None, &format!("{case}: invite")).await;
-        assert!(problem["detail"].as_str().unwrap().contains("identity provider"), "{problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("identity provider"),
+            "{problem}"
+        );
 
-        let response = app.post_json("/authenticate", &json!({ "token": "some-token" })).await;
+        let response = app
+            .post_json("/authenticate", &json!({ "token": "some-token" }))
+            .await;
         assert_problem(response, 503, None, &format!("{case}: authenticate")).await;
 
         let response = app.bearer(Method::GET, "/me", &token).send().await.unwrap();
-        assert_problem(response, 503, None, &format!("{case}: opaque session token")).await;
+        assert_problem(
+            response,
+            503,
+            None,
+            &format!("{case}: opaque session token"),
+        )
+        .await;
 
         fake.clear_faults().await;
 
@@ -380,7 +469,9 @@ async fn stytch_failures_become_503(backend: Backend) {
 
     // Stytch gone altogether.
     drop(fake);
-    let response = app.post_json("/authenticate", &json!({ "token": "some-token" })).await;
+    let response = app
+        .post_json("/authenticate", &json!({ "token": "some-token" }))
+        .await;
     assert_problem(response, 503, None, "Stytch down").await;
 
     // The browser form lands on the sign-in page with a reason instead.
@@ -413,10 +504,21 @@ async fn deleted_user_is_locked_out_with_a_live_jwt(backend: Backend) {
     assert_eq!(response.status(), 201);
     let bob: Value = response.json().await.unwrap();
     let (_, bob_jwt) = sign_in(&app, &fake, "bob@example.com").await;
-    assert_eq!(app.bearer(Method::GET, "/me", &bob_jwt).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.bearer(Method::GET, "/me", &bob_jwt)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     let response = app
-        .bearer(Method::DELETE, &format!("/users/{}", bob["id"]), &admin_token)
+        .bearer(
+            Method::DELETE,
+            &format!("/users/{}", bob["id"]),
+            &admin_token,
+        )
         .send()
         .await
         .unwrap();
@@ -424,7 +526,11 @@ async fn deleted_user_is_locked_out_with_a_live_jwt(backend: Backend) {
 
     // The JWT is still unexpired and correctly signed, and is refused.
     fake.reset_stats().await;
-    let response = app.bearer(Method::GET, "/me", &bob_jwt).send().await.unwrap();
+    let response = app
+        .bearer(Method::GET, "/me", &bob_jwt)
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, 401, None, "deleted user's JWT").await;
     assert_eq!(fake.total_calls().await, 0);
 }
@@ -439,14 +545,23 @@ async fn opaque_bearer_token_is_checked_at_stytch(backend: Backend) {
     assert_eq!(response.status(), 200);
     let response = app.bearer(Method::GET, "/me", &token).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(fake.calls_to("POST /v1/sessions/authenticate").await, 2, "no cache by default");
+    assert_eq!(
+        fake.calls_to("POST /v1/sessions/authenticate").await,
+        2,
+        "no cache by default"
+    );
 
     // With the cache on, the later checks are served from the cache.
-    let cached = TestApp::spawn_stytch(backend, &fake, &[("STYTCH_SESSION_CACHE_SECONDS", "30")]).await;
+    let cached =
+        TestApp::spawn_stytch(backend, &fake, &[("STYTCH_SESSION_CACHE_SECONDS", "30")]).await;
     let (token, _) = sign_in(&cached, &fake, "admin@example.com").await;
     fake.reset_stats().await;
     for _ in 0..3 {
-        let response = cached.bearer(Method::GET, "/me", &token).send().await.unwrap();
+        let response = cached
+            .bearer(Method::GET, "/me", &token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
     }
     assert_eq!(fake.calls_to("POST /v1/sessions/authenticate").await, 1);

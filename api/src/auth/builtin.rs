@@ -14,8 +14,8 @@ use crate::db::{Db, datetime_from_millis, millis, now_millis};
 use crate::error::ApiError;
 use crate::mail::{Mail, Mailer};
 use crate::metrics::Metrics;
-use crate::users::store::{self, UserRow};
 use crate::users::User;
+use crate::users::store::{self, UserRow};
 
 /// How long a sign-in link stays valid.
 pub const LOGIN_LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
@@ -98,14 +98,24 @@ impl BuiltinProvider {
         .execute(&self.db.pool)
         .await?;
 
-        let mut link = self.public_url.join("authenticate").expect("PUBLIC_URL is a base URL");
+        let mut link = self
+            .public_url
+            .join("authenticate")
+            .expect("PUBLIC_URL is a base URL");
         link.query_pairs_mut().append_pair("token", &token);
         Ok(link.into())
     }
 
-    async fn deliver(&self, user: &User, subject: String, body: String, link: String) -> Result<(), ApiError> {
-        let email = crate::domain::EmailAddress::parse(&user.email)
-            .map_err(|message| ApiError::Internal(format!("stored email of user {} {message}", user.id)))?;
+    async fn deliver(
+        &self,
+        user: &User,
+        subject: String,
+        body: String,
+        link: String,
+    ) -> Result<(), ApiError> {
+        let email = crate::domain::EmailAddress::parse(&user.email).map_err(|message| {
+            ApiError::Internal(format!("stored email of user {} {message}", user.id))
+        })?;
 
         let mail = Mail {
             to: &email,
@@ -116,7 +126,8 @@ impl BuiltinProvider {
         let started = Instant::now();
         let result = self.mailer.send(&mail).await;
         let outcome = if result.is_ok() { "ok" } else { "unavailable" };
-        self.metrics.observe_provider_call("send_email", outcome, started.elapsed());
+        self.metrics
+            .observe_provider_call("send_email", outcome, started.elapsed());
 
         result.map_err(|error| ApiError::Unavailable {
             service: "mail server",
@@ -132,15 +143,16 @@ impl BuiltinProvider {
         let token_hash = token::hash(token);
         let now = now_millis();
 
-        let link: Option<MagicLinkRow> =
-            sqlx::query_as("SELECT user_id, expires_at, used_at FROM magic_links WHERE token_hash = ?")
-                .bind(&token_hash)
-                .fetch_optional(&self.db.pool)
-                .await
-                .map_err(|error| {
-                    tracing::error!(%error, "cannot look up a magic link");
-                    LinkFailure::Invalid
-                })?;
+        let link: Option<MagicLinkRow> = sqlx::query_as(
+            "SELECT user_id, expires_at, used_at FROM magic_links WHERE token_hash = ?",
+        )
+        .bind(&token_hash)
+        .fetch_optional(&self.db.pool)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "cannot look up a magic link");
+            LinkFailure::Invalid
+        })?;
 
         let link = link.ok_or(LinkFailure::Invalid)?;
         if link.used_at.is_some() {
@@ -152,15 +164,17 @@ impl BuiltinProvider {
 
         // The condition on used_at makes two concurrent clicks race for
         // one row: only one of them changes it.
-        let claimed = sqlx::query("UPDATE magic_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL")
-            .bind(now)
-            .bind(&token_hash)
-            .execute(&self.db.pool)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "cannot mark a magic link used");
-                LinkFailure::Invalid
-            })?;
+        let claimed = sqlx::query(
+            "UPDATE magic_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(&token_hash)
+        .execute(&self.db.pool)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "cannot mark a magic link used");
+            LinkFailure::Invalid
+        })?;
         if claimed.rows_affected() == 0 {
             return Err(LinkFailure::Used);
         }
@@ -192,7 +206,8 @@ impl IdentityProvider for BuiltinProvider {
              The link works once and expires in 15 minutes. If you did not ask for it, ignore this email.\n",
             user.name
         );
-        self.deliver(user, "Your sign-in link".to_owned(), body, link).await
+        self.deliver(user, "Your sign-in link".to_owned(), body, link)
+            .await
     }
 
     async fn send_invite(&self, user: &User) -> Result<(), ApiError> {
@@ -202,12 +217,20 @@ impl IdentityProvider for BuiltinProvider {
              The link works once and expires in 7 days.\n",
             user.name
         );
-        self.deliver(user, "You are invited to the dashboard".to_owned(), body, link)
-            .await
+        self.deliver(
+            user,
+            "You are invited to the dashboard".to_owned(),
+            body,
+            link,
+        )
+        .await
     }
 
     async fn authenticate_magic_link(&self, token: &str) -> Result<NewSession, ApiError> {
-        let user_id = self.consume_link(token).await.map_err(ApiError::MagicLink)?;
+        let user_id = self
+            .consume_link(token)
+            .await
+            .map_err(ApiError::MagicLink)?;
 
         let session_token = token::generate();
         let now = now_millis();
@@ -240,12 +263,17 @@ impl IdentityProvider for BuiltinProvider {
         })
     }
 
-    async fn authenticate_session(&self, credentials: &SessionCredentials) -> Result<Session, ApiError> {
+    async fn authenticate_session(
+        &self,
+        credentials: &SessionCredentials,
+    ) -> Result<Session, ApiError> {
         let token = credentials
             .token
             .as_deref()
             .filter(|token| token.len() <= token::MAX_TOKEN_LENGTH)
-            .ok_or_else(|| ApiError::Unauthorized("The session is missing or invalid.".to_owned()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthorized("The session is missing or invalid.".to_owned())
+            })?;
 
         // One indexed query: the session by its hash, joined with its user,
         // so that a deleted user's session finds nothing.
@@ -262,7 +290,9 @@ impl IdentityProvider for BuiltinProvider {
         .await?;
 
         let row = row.ok_or_else(|| {
-            ApiError::Unauthorized("The session has expired or was ended. Sign in again.".to_owned())
+            ApiError::Unauthorized(
+                "The session has expired or was ended. Sign in again.".to_owned(),
+            )
         })?;
 
         Ok(Session {

@@ -27,7 +27,12 @@ impl CookieSettings {
 
     /// A cookie that lives as long as the session: HttpOnly so scripts
     /// cannot read it, SameSite=Lax so other sites' subrequests do not carry it.
-    pub fn session_cookie(&self, name: &str, value: &str, expires_at: OffsetDateTime) -> Cookie<'static> {
+    pub fn session_cookie(
+        &self,
+        name: &str,
+        value: &str,
+        expires_at: OffsetDateTime,
+    ) -> Cookie<'static> {
         let max_age = (expires_at - OffsetDateTime::now_utc()).max(time::Duration::ZERO);
 
         Cookie::build(name.to_owned(), value.to_owned())
@@ -61,7 +66,9 @@ impl CookieSettings {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| {
                 let (scheme, token) = value.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+                scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then(|| token.trim().to_owned())
             })
             .filter(|token| !token.is_empty());
 
@@ -163,13 +170,17 @@ mod tests {
     #[test]
     fn session_cookie_attributes() {
         let expires_at = OffsetDateTime::now_utc() + time::Duration::hours(1);
-        let cookie = CookieSettings::new("session", true).session_cookie("session", "v", expires_at);
+        let cookie =
+            CookieSettings::new("session", true).session_cookie("session", "v", expires_at);
 
         let text = cookie.to_string();
         assert!(text.contains("HttpOnly"), "{text}");
         assert!(text.contains("SameSite=Lax"), "{text}");
         assert!(text.contains("Path=/"), "{text}");
         assert!(text.contains("Secure"), "{text}");
-        assert!(text.contains("Max-Age=3599") || text.contains("Max-Age=3600"), "{text}");
+        assert!(
+            text.contains("Max-Age=3599") || text.contains("Max-Age=3600"),
+            "{text}"
+        );
     }
 }

@@ -52,9 +52,10 @@ pub async fn require_session<B: MessageBody>(
     let mut response = next.call(request).await?.map_into_left_body();
 
     if let (Some(jwt), true) = (refreshed_jwt, renew_cookie) {
-        let cookie = state
-            .cookies
-            .session_cookie(&state.cookies.jwt_name, &jwt, session.expires_at);
+        let cookie =
+            state
+                .cookies
+                .session_cookie(&state.cookies.jwt_name, &jwt, session.expires_at);
         response.response_mut().add_cookie(&cookie)?;
     }
     Ok(response)
@@ -88,6 +89,8 @@ impl FromRequest for SignedIn {
         // Only reachable without the guard by a routing mistake; refusing
         // keeps such a mistake from exposing a route.
         let signed_in = request.extensions().get::<SignedIn>().cloned();
-        ready(signed_in.ok_or_else(|| ApiError::Unauthorized("Sign in first: this request has no session.".to_owned())))
+        ready(signed_in.ok_or_else(|| {
+            ApiError::Unauthorized("Sign in first: this request has no session.".to_owned())
+        }))
     }
 }

@@ -45,7 +45,8 @@ impl AllowedOrigins {
                 "The request came from another site (Origin header not allowed).".to_owned(),
             )),
             None => Err(ApiError::Forbidden(
-                "A request authenticated by cookie must carry an Origin or Referer header.".to_owned(),
+                "A request authenticated by cookie must carry an Origin or Referer header."
+                    .to_owned(),
             )),
         }
     }
@@ -93,6 +94,10 @@ mod tests {
                 .to_http_request();
             assert!(allowed().check(&request).is_err(), "{origin}");
         }
-        assert!(allowed().check(&TestRequest::default().to_http_request()).is_err());
+        assert!(
+            allowed()
+                .check(&TestRequest::default().to_http_request())
+                .is_err()
+        );
     }
 }

@@ -95,7 +95,10 @@ pub trait IdentityProvider: Send + Sync {
     async fn authenticate_magic_link(&self, token: &str) -> Result<NewSession, ApiError>;
 
     /// Checks a request's session and that its user still exists.
-    async fn authenticate_session(&self, credentials: &SessionCredentials) -> Result<Session, ApiError>;
+    async fn authenticate_session(
+        &self,
+        credentials: &SessionCredentials,
+    ) -> Result<Session, ApiError>;
 
     /// Ends one session; ending an unknown or ended session succeeds.
     async fn revoke_session(&self, credentials: &SessionCredentials) -> Result<(), ApiError>;

@@ -72,7 +72,8 @@ impl fmt::Display for EmailAddress {
 
 /// Checks the RFC 5322 dot-atom form: atoms of `atext` joined by single dots.
 fn is_dot_atom(text: &str) -> bool {
-    let is_atext = |byte: u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&byte);
+    let is_atext =
+        |byte: u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&byte);
 
     !text.is_empty()
         && text
@@ -85,7 +86,9 @@ fn is_dot_atom(text: &str) -> bool {
 fn is_domain_name(text: &str) -> bool {
     let is_label = |label: &str| {
         (1..=63).contains(&label.len())
-            && label.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+            && label
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
             && !label.starts_with('-')
             && !label.ends_with('-')
     };

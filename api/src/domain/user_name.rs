@@ -33,7 +33,10 @@ mod tests {
 
     #[test]
     fn trims_and_keeps_inner_spaces() {
-        assert_eq!(UserName::parse("  Ada  Lovelace ").unwrap().as_str(), "Ada  Lovelace");
+        assert_eq!(
+            UserName::parse("  Ada  Lovelace ").unwrap().as_str(),
+            "Ada  Lovelace"
+        );
     }
 
     #[test]

@@ -95,7 +95,8 @@ pub async fn login(
     state: web::Data<AppState>,
     body: super::body::JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let email = EmailAddress::parse(&body.0.email).map_err(|message| ApiError::field("email", message))?;
+    let email =
+        EmailAddress::parse(&body.0.email).map_err(|message| ApiError::field("email", message))?;
 
     // NOTE: sign-in emails are not rate limited here; Stytch limits its
     // own sends, and with the built-in provider a proxy in front should.
@@ -133,8 +134,14 @@ async fn send_login_link(state: &AppState, email: &EmailAddress) -> Result<(), A
         (status = 200, description = "An HTML page that posts the token to `POST /authenticate`, at once with JavaScript or by a button without", content_type = "text/html", body = String),
     )
 )]
-pub async fn landing_page(state: web::Data<AppState>, query: web::Query<LandingQuery>) -> HttpResponse {
-    let action = format!("{}/authenticate", state.settings.public_url.as_str().trim_end_matches('/'));
+pub async fn landing_page(
+    state: web::Data<AppState>,
+    query: web::Query<LandingQuery>,
+) -> HttpResponse {
+    let action = format!(
+        "{}/authenticate",
+        state.settings.public_url.as_str().trim_end_matches('/')
+    );
     let token = query.token.as_deref().unwrap_or_default();
 
     let body = if token.is_empty() {
@@ -155,7 +162,10 @@ pub async fn landing_page(state: web::Data<AppState>, query: web::Query<LandingQ
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::REFERRER_POLICY, "strict-origin"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, landing_policy(&state.settings.web_url)))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            landing_policy(&state.settings.web_url),
+        ))
         .body(body)
 }
 
@@ -286,7 +296,10 @@ pub async fn authenticate(
         return Err(ApiError::field("token", "must not be empty"));
     }
 
-    let session = state.provider.authenticate_magic_link(body.token.trim()).await?;
+    let session = state
+        .provider
+        .authenticate_magic_link(body.token.trim())
+        .await?;
     let mut response = HttpResponse::Ok();
     set_session_cookies(&state, &mut response, &session)?;
     Ok(response.json(SessionCreated {
@@ -298,7 +311,12 @@ pub async fn authenticate(
 }
 
 async fn authenticate_form(state: &AppState, token: &str) -> HttpResponse {
-    let web_url = state.settings.web_url.as_str().trim_end_matches('/').to_owned();
+    let web_url = state
+        .settings
+        .web_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
 
     let failure = match state.provider.authenticate_magic_link(token.trim()).await {
         Ok(session) => {
@@ -336,9 +354,15 @@ fn set_session_cookies(
     session: &NewSession,
 ) -> Result<(), ApiError> {
     let cookies = &state.cookies;
-    response.cookie(cookies.session_cookie(&cookies.name, &session.session_token, session.expires_at));
+    response.cookie(cookies.session_cookie(
+        &cookies.name,
+        &session.session_token,
+        session.expires_at,
+    ));
     match &session.session_jwt {
-        Some(jwt) => response.cookie(cookies.session_cookie(&cookies.jwt_name, jwt, session.expires_at)),
+        Some(jwt) => {
+            response.cookie(cookies.session_cookie(&cookies.jwt_name, jwt, session.expires_at))
+        }
         None => response.cookie(cookies.removal_cookie(&cookies.jwt_name)),
     };
     response.insert_header((header::CACHE_CONTROL, "no-store"));
@@ -357,7 +381,10 @@ fn set_session_cookies(
     ),
     security((), ("session_cookie" = []), ("bearer" = []))
 )]
-pub async fn logout(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn logout(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let credentials = state.cookies.credentials(&request);
     if credentials.from_cookie {
         state.origins.check(&request)?;

@@ -52,7 +52,10 @@ pub fn media_type(request: &HttpRequest) -> Option<String> {
 
 /// Reads the whole body, refusing more than [`MAX_BODY_BYTES`] before
 /// buffering it.
-pub fn read_body(request: &HttpRequest, mut payload: Payload) -> LocalBoxFuture<'static, Result<Bytes, ApiError>> {
+pub fn read_body(
+    request: &HttpRequest,
+    mut payload: Payload,
+) -> LocalBoxFuture<'static, Result<Bytes, ApiError>> {
     let declared_length = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -60,14 +63,17 @@ pub fn read_body(request: &HttpRequest, mut payload: Payload) -> LocalBoxFuture<
         .and_then(|value| value.parse::<usize>().ok());
 
     Box::pin(async move {
-        let too_large = ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES };
+        let too_large = ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        };
         if declared_length.is_some_and(|length| length > MAX_BODY_BYTES) {
             return Err(too_large);
         }
 
         let mut body = BytesMut::new();
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|error| ApiError::field("body", format!("could not be read: {error}")))?;
+            let chunk = chunk
+                .map_err(|error| ApiError::field("body", format!("could not be read: {error}")))?;
             if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(too_large);
             }
@@ -102,7 +108,10 @@ fn field_error(path: &str, message: &str) -> FieldError {
     // serde_json appends " at line L column C", which adds nothing for a field.
     let message = message.split(" at line ").next().unwrap_or(message);
 
-    for (prefix, text) in [("missing field `", "is required"), ("unknown field `", "is not a known field")] {
+    for (prefix, text) in [
+        ("missing field `", "is required"),
+        ("unknown field `", "is not a known field"),
+    ] {
         if let Some(rest) = message.strip_prefix(prefix) {
             let name = rest.split('`').next().unwrap_or_default();
             // The path already ends with an unknown key, but stops at the
@@ -118,7 +127,11 @@ fn field_error(path: &str, message: &str) -> FieldError {
         }
     }
 
-    let field = if path == "." || path.is_empty() { "body" } else { path };
+    let field = if path == "." || path.is_empty() {
+        "body"
+    } else {
+        path
+    };
     FieldError::new(field, readable_type_error(message))
 }
 
@@ -155,7 +168,10 @@ mod tests {
 
     #[test]
     fn names_the_missing_field() {
-        assert_eq!(errors(r#"{"name":"a"}"#), vec![FieldError::new("count", "is required")]);
+        assert_eq!(
+            errors(r#"{"name":"a"}"#),
+            vec![FieldError::new("count", "is required")]
+        );
     }
 
     #[test]

@@ -57,7 +57,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     };
 
     let ready = database == "ok" && provider == "ok";
-    let checks = [("database", database), ("identity_provider", provider)].into_iter().collect();
+    let checks = [("database", database), ("identity_provider", provider)]
+        .into_iter()
+        .collect();
     let body = Health {
         status: if ready { "ok" } else { "unavailable" },
         checks: Some(checks),

@@ -1,6 +1,6 @@
 //! The single-page app, served from `WEB_DIR` at `/` when the folder exists.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use actix_files::{Files, NamedFile};
 use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
@@ -28,7 +28,7 @@ pub fn service(dir: &Path) -> Files {
         }))
 }
 
-async fn index_or_not_found(request: &HttpRequest, index: &PathBuf) -> HttpResponse {
+async fn index_or_not_found(request: &HttpRequest, index: &Path) -> HttpResponse {
     let wants_html = request
         .headers()
         .get(header::ACCEPT)
@@ -37,7 +37,7 @@ async fn index_or_not_found(request: &HttpRequest, index: &PathBuf) -> HttpRespo
 
     if request.method() == actix_web::http::Method::GET && wants_html {
         // Opening a file is blocking I/O: keep it off the async workers.
-        let index = index.clone();
+        let index = index.to_path_buf();
         if let Ok(Ok(file)) = actix_web::web::block(move || NamedFile::open(index)).await {
             return file.into_response(request);
         }

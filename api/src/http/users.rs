@@ -107,7 +107,10 @@ fn parse_list_query(query: &ListQuery) -> Result<(u32, i64, Option<String>), Api
         Some(text) => match text.parse::<u32>() {
             Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => limit,
             _ => {
-                errors.push(FieldError::new("limit", "must be a whole number from 1 to 200"));
+                errors.push(FieldError::new(
+                    "limit",
+                    "must be a whole number from 1 to 200",
+                ));
                 DEFAULT_LIMIT
             }
         },
@@ -331,7 +334,8 @@ pub async fn invite_user(
         .as_deref()
         .map(|name| UserName::parse(name).map_err(|message| FieldError::new("name", message)))
         .transpose();
-    let email = EmailAddress::parse(&body.0.email).map_err(|message| FieldError::new("email", message));
+    let email =
+        EmailAddress::parse(&body.0.email).map_err(|message| FieldError::new("email", message));
     let (name, email) = collect_errors(name, email)?;
 
     if let Some(user) = store::find_by_email(&state.db.pool, &email).await? {
@@ -339,13 +343,18 @@ pub async fn invite_user(
             UserStatus::Invited => state.provider.send_invite(&user).await?,
             UserStatus::Active => state.provider.send_login_link(&user).await?,
         }
-        tracing::info!(user_id = user.id, by = signed_in.user.id, "invite sent again");
+        tracing::info!(
+            user_id = user.id,
+            by = signed_in.user.id,
+            "invite sent again"
+        );
         return Ok(HttpResponse::Ok().json(user));
     }
 
     let name = match name {
         Some(name) => name,
-        None => UserName::parse(email.local_part()).map_err(|message| ApiError::field("name", message))?,
+        None => UserName::parse(email.local_part())
+            .map_err(|message| ApiError::field("name", message))?,
     };
     let id = store::insert(&state.db.pool, &name, &email, UserStatus::Invited)
         .await

@@ -36,7 +36,10 @@ pub fn decode(cursor: &str) -> Option<i64> {
 }
 
 fn check_value(id: &[u8]) -> [u8; 8] {
-    let digest = Sha256::new().chain_update(LABEL).chain_update(id).finalize();
+    let digest = Sha256::new()
+        .chain_update(LABEL)
+        .chain_update(id)
+        .finalize();
 
     let mut check = [0; 8];
     check.copy_from_slice(&digest[..8]);

@@ -49,10 +49,14 @@ pub async fn find_by_id<'e>(
     executor: impl Executor<'e, Database = Any>,
     id: i64,
 ) -> Result<Option<User>, sqlx::Error> {
-    let row: Option<UserRow> = sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(executor)
-        .await?;
+    let row: Option<UserRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(executor)
+    .await?;
     Ok(row.map(User::from))
 }
 
@@ -60,11 +64,14 @@ pub async fn find_by_email<'e>(
     executor: impl Executor<'e, Database = Any>,
     email: &EmailAddress,
 ) -> Result<Option<User>, sqlx::Error> {
-    let row: Option<UserRow> =
-        sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE email_key = ?"))
-            .bind(email.key())
-            .fetch_optional(executor)
-            .await?;
+    let row: Option<UserRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE email_key = ?"
+    ))
+    .bind(email.key())
+    .fetch_optional(executor)
+    .await?;
     Ok(row.map(User::from))
 }
 
@@ -186,12 +193,14 @@ pub async fn record_sign_in<'e>(
     id: i64,
 ) -> Result<(), sqlx::Error> {
     let now = now_millis();
-    sqlx::query("UPDATE users SET status = 'active', last_login_at = ?, updated_at = ? WHERE id = ?")
-        .bind(now)
-        .bind(now)
-        .bind(id)
-        .execute(executor)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET status = 'active', last_login_at = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(now)
+    .bind(now)
+    .bind(id)
+    .execute(executor)
+    .await?;
     Ok(())
 }
 

@@ -45,7 +45,14 @@ impl FakeStytch {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let binary = binary();
         let mut process = Command::new(&binary)
-            .args(["--port", "0", "--project-id", PROJECT_ID, "--secret", SECRET])
+            .args([
+                "--port",
+                "0",
+                "--project-id",
+                PROJECT_ID,
+                "--secret",
+                SECRET,
+            ])
             .args(arguments)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -62,7 +69,9 @@ impl FakeStytch {
         let stdout = process.stdout.take().expect("the fake's stdout is piped");
         let mut reader = BufReader::new(stdout);
         let mut line = String::new();
-        reader.read_line(&mut line).expect("the fake prints its address");
+        reader
+            .read_line(&mut line)
+            .expect("the fake prints its address");
         std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
         let url = line
             .split_whitespace()
@@ -76,7 +85,11 @@ impl FakeStytch {
             .build()
             .expect("an HTTP client");
 
-        FakeStytch { url, client, process }
+        FakeStytch {
+            url,
+            client,
+            process,
+        }
     }
 
     async fn get(&self, path: &str) -> Value {
@@ -98,7 +111,11 @@ impl FakeStytch {
             .send()
             .await
             .expect("the fake answers");
-        assert!(response.status().is_success(), "{path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
         response.json().await.unwrap_or(Value::Null)
     }
 
@@ -110,7 +127,11 @@ impl FakeStytch {
             .or_else(|| outbox["messages"].as_array())
             .expect("the outbox is a list")
             .iter()
-            .filter(|message| message["email"].as_str().is_some_and(|to| to.eq_ignore_ascii_case(email)))
+            .filter(|message| {
+                message["email"]
+                    .as_str()
+                    .is_some_and(|to| to.eq_ignore_ascii_case(email))
+            })
             .map(|message| message["link"].as_str().expect("a link").to_owned())
             .collect()
     }

@@ -33,7 +33,7 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $scenario() {
-                    super::$scenario(crate::common::Backend::Sqlite).await;
+                    super::$scenario($crate::common::Backend::Sqlite).await;
                 }
             )*
         }
@@ -42,10 +42,10 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $scenario() {
-                    if !crate::common::mysql_available().await {
+                    if !$crate::common::mysql_available().await {
                         return;
                     }
-                    super::$scenario(crate::common::Backend::MySql).await;
+                    super::$scenario($crate::common::Backend::MySql).await;
                 }
             )*
         }
@@ -66,7 +66,10 @@ pub async fn mysql_available() -> bool {
     match reachable {
         Ok(_) => true,
         Err(error) if std::env::var("REQUIRE_MYSQL").as_deref() == Ok("1") => {
-            panic!("REQUIRE_MYSQL=1 but MySQL at {} is unreachable: {error}", mysql_server_url())
+            panic!(
+                "REQUIRE_MYSQL=1 but MySQL at {} is unreachable: {error}",
+                mysql_server_url()
+            )
         }
         Err(error) => {
             eprintln!("skipping a MySQL test: {error} (set REQUIRE_MYSQL=1 to fail instead)");
@@ -95,9 +98,10 @@ impl TestDatabase {
             },
             Backend::MySql => {
                 let name = format!("dashboard_test_{}", random_suffix());
-                let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&mysql_server_url())
-                    .await
-                    .expect("MySQL is reachable");
+                let mut connection =
+                    <sqlx::AnyConnection as sqlx::Connection>::connect(&mysql_server_url())
+                        .await
+                        .expect("MySQL is reachable");
                 connection
                     .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .await
@@ -122,14 +126,18 @@ impl Drop for TestDatabase {
         // Drop runs outside async code, so the cleanup gets its own runtime.
         let server = mysql_server_url();
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
             if let Ok(runtime) = runtime {
                 runtime.block_on(async {
                     if let Ok(mut connection) =
                         <sqlx::AnyConnection as sqlx::Connection>::connect(&server).await
                     {
                         let _ = connection
-                            .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+                            .execute(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name}"
+                            )))
                             .await;
                     }
                 });
@@ -192,7 +200,9 @@ impl TestApp {
         }
 
         let settings = Settings::from_map(environment).expect("test settings are valid");
-        let db = Db::connect(&settings.database).await.expect("the database connects");
+        let db = Db::connect(&settings.database)
+            .await
+            .expect("the database connects");
         let application = Application::build_on(settings, listener)
             .await
             .expect("the application starts");
@@ -224,7 +234,9 @@ impl TestApp {
 
     /// A request with a bearer session token, as a program sends it.
     pub fn bearer(&self, method: Method, path: &str, token: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, self.url(path)).bearer_auth(token)
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
     }
 
     /// A request with the session cookie and an Origin of our own, as the
@@ -237,7 +249,12 @@ impl TestApp {
     }
 
     /// A request with the given Cookie header and an Origin of our own.
-    pub fn with_cookies(&self, method: Method, path: &str, cookies: &str) -> reqwest::RequestBuilder {
+    pub fn with_cookies(
+        &self,
+        method: Method,
+        path: &str,
+        cookies: &str,
+    ) -> reqwest::RequestBuilder {
         self.client
             .request(method, self.url(path))
             .header("cookie", cookies)
@@ -245,7 +262,11 @@ impl TestApp {
     }
 
     /// Starts the server with the Stytch provider pointed at `fake`.
-    pub async fn spawn_stytch(backend: Backend, fake: &fake_stytch::FakeStytch, extra: &[(&str, &str)]) -> TestApp {
+    pub async fn spawn_stytch(
+        backend: Backend,
+        fake: &fake_stytch::FakeStytch,
+        extra: &[(&str, &str)],
+    ) -> TestApp {
         let mut settings = vec![
             ("AUTH_PROVIDER", "stytch"),
             ("STYTCH_PROJECT_ID", fake_stytch::PROJECT_ID),
@@ -297,7 +318,11 @@ impl TestApp {
     pub fn count_messages_to(&self, email: &str) -> usize {
         self.outbox_messages()
             .iter()
-            .filter(|message| message["to"].as_str().is_some_and(|to| to.eq_ignore_ascii_case(email)))
+            .filter(|message| {
+                message["to"]
+                    .as_str()
+                    .is_some_and(|to| to.eq_ignore_ascii_case(email))
+            })
             .count()
     }
 
@@ -315,7 +340,10 @@ impl TestApp {
         assert_eq!(response.status(), 200, "signing in {email}");
 
         let body: Value = response.json().await.expect("a JSON session");
-        body["session_token"].as_str().expect("a session token").to_owned()
+        body["session_token"]
+            .as_str()
+            .expect("a session token")
+            .to_owned()
     }
 
     pub async fn user_count(&self) -> i64 {
@@ -350,7 +378,12 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// Asserts a problem+json response with `status` whose `errors` name `field`.
-pub async fn assert_problem(response: Response, status: u16, field: Option<&str>, case: &str) -> Value {
+pub async fn assert_problem(
+    response: Response,
+    status: u16,
+    field: Option<&str>,
+    case: &str,
+) -> Value {
     assert_eq!(response.status(), status, "{case}: status");
     let content_type = response
         .headers()
@@ -358,7 +391,10 @@ pub async fn assert_problem(response: Response, status: u16, field: Option<&str>
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    assert_eq!(content_type, "application/problem+json", "{case}: content type");
+    assert_eq!(
+        content_type, "application/problem+json",
+        "{case}: content type"
+    );
 
     let problem: Value = response.json().await.expect("a problem document");
     assert_eq!(problem["status"], status, "{case}: status in body");
@@ -368,9 +404,17 @@ pub async fn assert_problem(response: Response, status: u16, field: Option<&str>
     if let Some(field) = field {
         let fields: Vec<&str> = problem["errors"]
             .as_array()
-            .map(|errors| errors.iter().filter_map(|error| error["field"].as_str()).collect())
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|error| error["field"].as_str())
+                    .collect()
+            })
             .unwrap_or_default();
-        assert!(fields.contains(&field), "{case}: errors {fields:?} should name {field}");
+        assert!(
+            fields.contains(&field),
+            "{case}: errors {fields:?} should name {field}"
+        );
     }
     problem
 }

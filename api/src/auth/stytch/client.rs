@@ -136,7 +136,10 @@ pub struct Name<'a> {
 }
 
 impl StytchClient {
-    pub fn new(settings: &StytchSettings, metrics: Arc<Metrics>) -> Result<StytchClient, reqwest::Error> {
+    pub fn new(
+        settings: &StytchSettings,
+        metrics: Arc<Metrics>,
+    ) -> Result<StytchClient, reqwest::Error> {
         // reqwest is built without a TLS backend of its own; it uses
         // rustls with ring, like sqlx. A provider installed earlier stays.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -164,7 +167,12 @@ impl StytchClient {
         &self.base_url
     }
 
-    pub async fn invite(&self, email: &str, name: &str, redirect_url: &str) -> Result<(), StytchError> {
+    pub async fn invite(
+        &self,
+        email: &str,
+        name: &str,
+        redirect_url: &str,
+    ) -> Result<(), StytchError> {
         let body = serde_json::json!({
             "email": email,
             "invite_magic_link_url": redirect_url,
@@ -177,15 +185,23 @@ impl StytchClient {
 
     /// Emails a sign-in link, creating the Stytch user if the dashboard
     /// user has none yet (added by `POST /users`, or the first user).
-    pub async fn login_or_create(&self, email: &str, redirect_url: &str) -> Result<(), StytchError> {
+    pub async fn login_or_create(
+        &self,
+        email: &str,
+        redirect_url: &str,
+    ) -> Result<(), StytchError> {
         let body = serde_json::json!({
             "email": email,
             "login_magic_link_url": redirect_url,
             "signup_magic_link_url": redirect_url,
         });
-        self.write::<Ignored>(Method::POST, "/v1/magic_links/email/login_or_create", Some(body))
-            .await
-            .map(|_| ())
+        self.write::<Ignored>(
+            Method::POST,
+            "/v1/magic_links/email/login_or_create",
+            Some(body),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Emails a sign-in link to an existing Stytch user.
@@ -201,9 +217,13 @@ impl StytchClient {
 
     pub async fn revoke_invite(&self, email: &str) -> Result<(), StytchError> {
         let body = serde_json::json!({ "email": email });
-        self.write::<Ignored>(Method::POST, "/v1/magic_links/email/revoke_invite", Some(body))
-            .await
-            .map(|_| ())
+        self.write::<Ignored>(
+            Method::POST,
+            "/v1/magic_links/email/revoke_invite",
+            Some(body),
+        )
+        .await
+        .map(|_| ())
     }
 
     pub async fn authenticate_magic_link(
@@ -215,12 +235,17 @@ impl StytchClient {
             "token": token,
             "session_duration_minutes": session_duration_minutes,
         });
-        self.write(Method::POST, "/v1/magic_links/authenticate", Some(body)).await
+        self.write(Method::POST, "/v1/magic_links/authenticate", Some(body))
+            .await
     }
 
-    pub async fn authenticate_session(&self, session_token: &str) -> Result<SessionAuthenticated, StytchError> {
+    pub async fn authenticate_session(
+        &self,
+        session_token: &str,
+    ) -> Result<SessionAuthenticated, StytchError> {
         let body = serde_json::json!({ "session_token": session_token });
-        self.write(Method::POST, "/v1/sessions/authenticate", Some(body)).await
+        self.write(Method::POST, "/v1/sessions/authenticate", Some(body))
+            .await
     }
 
     pub async fn revoke_session(&self, body: serde_json::Value) -> Result<(), StytchError> {
@@ -278,7 +303,12 @@ impl StytchClient {
 
         tokio::time::timeout(self.timeout, attempts)
             .await
-            .unwrap_or_else(|_| Err(StytchError::Unavailable(format!("no response within {:?}", self.timeout))))
+            .unwrap_or_else(|_| {
+                Err(StytchError::Unavailable(format!(
+                    "no response within {:?}",
+                    self.timeout
+                )))
+            })
     }
 
     /// Makes one call and records its outcome and latency by endpoint.
@@ -298,7 +328,8 @@ impl StytchClient {
             Err(StytchError::Api { .. }) => "rejected",
             Err(StytchError::Unavailable(_)) => "unavailable",
         };
-        self.metrics.observe_provider_call(endpoint, outcome, started.elapsed());
+        self.metrics
+            .observe_provider_call(endpoint, outcome, started.elapsed());
         result
     }
 
@@ -328,10 +359,9 @@ impl StytchClient {
         })?;
 
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|error| StytchError::Unavailable(format!("{path}: reading the response failed: {error}")))?;
+        let bytes = response.bytes().await.map_err(|error| {
+            StytchError::Unavailable(format!("{path}: reading the response failed: {error}"))
+        })?;
 
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|error| {

@@ -102,10 +102,17 @@ impl JwtVerifier {
         Ok(count)
     }
 
-    pub async fn verify(&self, client: &StytchClient, token: &str) -> Result<VerifiedSession, JwtError> {
+    pub async fn verify(
+        &self,
+        client: &StytchClient,
+        token: &str,
+    ) -> Result<VerifiedSession, JwtError> {
         let header = decode_header(token).map_err(|error| JwtError::Invalid(error.to_string()))?;
         if header.alg != Algorithm::RS256 {
-            return Err(JwtError::Invalid(format!("algorithm {:?} is not RS256", header.alg)));
+            return Err(JwtError::Invalid(format!(
+                "algorithm {:?} is not RS256",
+                header.alg
+            )));
         }
         let kid = header
             .kid
@@ -118,7 +125,9 @@ impl JwtVerifier {
             None => self.fetch_unknown_key(client, &kid).await?,
         };
 
-        let data = decode::<Claims>(token, &key, &self.validation).map_err(|error| match error.kind() {
+        let data = decode::<Claims>(token, &key, &self.validation).map_err(|error| match error
+            .kind()
+        {
             jsonwebtoken::errors::ErrorKind::ExpiredSignature => JwtError::Expired,
             _ => JwtError::Invalid(error.to_string()),
         })?;
@@ -137,7 +146,11 @@ impl JwtVerifier {
 
     /// Refetches the JWKS for a key id that is not cached (Stytch rotated
     /// its keys), at most once per [`REFETCH_INTERVAL`].
-    async fn fetch_unknown_key(&self, client: &StytchClient, kid: &str) -> Result<DecodingKey, JwtError> {
+    async fn fetch_unknown_key(
+        &self,
+        client: &StytchClient,
+        kid: &str,
+    ) -> Result<DecodingKey, JwtError> {
         let mut last_fetch = self.last_fetch.lock().await;
 
         // Another request may have fetched while this one waited.

@@ -62,7 +62,10 @@ impl StytchProvider {
     ) -> Result<StytchProvider, reqwest::Error> {
         let client = StytchClient::new(stytch, metrics)?;
         let verifier = JwtVerifier::new(&client);
-        let redirect_url = format!("{}/authenticate", settings.public_url.as_str().trim_end_matches('/'));
+        let redirect_url = format!(
+            "{}/authenticate",
+            settings.public_url.as_str().trim_end_matches('/')
+        );
 
         Ok(StytchProvider {
             client,
@@ -87,7 +90,11 @@ impl StytchProvider {
 
     /// Finds the dashboard user a Stytch user signs in as: the one linked by
     /// id, or else the one with the same email, which is then linked.
-    async fn link_user(&self, stytch_user_id: &str, emails: &[String]) -> Result<Option<User>, ApiError> {
+    async fn link_user(
+        &self,
+        stytch_user_id: &str,
+        emails: &[String],
+    ) -> Result<Option<User>, ApiError> {
         if let Some(user) = find_by_stytch_id(&self.db, stytch_user_id).await? {
             return Ok(Some(user));
         }
@@ -108,14 +115,21 @@ impl StytchProvider {
         Ok(None)
     }
 
-    async fn session_of_token(&self, token: &str) -> Result<(VerifiedSession, Option<String>), ApiError> {
+    async fn session_of_token(
+        &self,
+        token: &str,
+    ) -> Result<(VerifiedSession, Option<String>), ApiError> {
         let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
 
         if let Some(cached) = self.session_cache.get(&key).await {
             return Ok((cached, None));
         }
 
-        let answer = self.client.authenticate_session(token).await.map_err(session_error)?;
+        let answer = self
+            .client
+            .authenticate_session(token)
+            .await
+            .map_err(session_error)?;
         let session = VerifiedSession {
             stytch_user_id: answer.session.user_id,
             expires_at: answer.session.expires_at,
@@ -137,19 +151,22 @@ impl IdentityProvider for StytchProvider {
     }
 
     async fn send_invite(&self, user: &User) -> Result<(), ApiError> {
-        match self.client.invite(&user.email, &user.name, &self.redirect_url).await {
+        match self
+            .client
+            .invite(&user.email, &user.name, &self.redirect_url)
+            .await
+        {
             Ok(()) => Ok(()),
             // Stytch rejects an invite to an address that is already an active
             // user, so such a user gets a sign-in link instead. The error type
             // is undocumented, and duplicate_email is the expected one.
-            Err(StytchError::Api { status, error_type, .. })
-                if (400..500).contains(&status) && error_type.contains("duplicate") =>
-            {
-                self.client
-                    .send_login(&user.email, &self.redirect_url)
-                    .await
-                    .map_err(|error| send_error(error, "email"))
-            }
+            Err(StytchError::Api {
+                status, error_type, ..
+            }) if (400..500).contains(&status) && error_type.contains("duplicate") => self
+                .client
+                .send_login(&user.email, &self.redirect_url)
+                .await
+                .map_err(|error| send_error(error, "email")),
             Err(error) => Err(send_error(error, "email")),
         }
     }
@@ -189,7 +206,9 @@ impl IdentityProvider for StytchProvider {
         let expires_at = answer
             .session
             .map(|session| session.expires_at)
-            .unwrap_or_else(|| OffsetDateTime::now_utc() + Duration::from_secs(self.session_duration_minutes * 60));
+            .unwrap_or_else(|| {
+                OffsetDateTime::now_utc() + Duration::from_secs(self.session_duration_minutes * 60)
+            });
 
         tracing::info!(user_id = user.id, "signed in with a Stytch magic link");
         Ok(NewSession {
@@ -200,7 +219,10 @@ impl IdentityProvider for StytchProvider {
         })
     }
 
-    async fn authenticate_session(&self, credentials: &SessionCredentials) -> Result<Session, ApiError> {
+    async fn authenticate_session(
+        &self,
+        credentials: &SessionCredentials,
+    ) -> Result<Session, ApiError> {
         let mut refreshed_jwt = None;
 
         let verified = match &credentials.jwt {
@@ -231,7 +253,9 @@ impl IdentityProvider for StytchProvider {
                 verified
             }
             (None, None) => {
-                return Err(ApiError::Unauthorized("Sign in first: this request has no session.".to_owned()));
+                return Err(ApiError::Unauthorized(
+                    "Sign in first: this request has no session.".to_owned(),
+                ));
             }
         };
 
@@ -239,7 +263,9 @@ impl IdentityProvider for StytchProvider {
         // out even while their Stytch session lives on.
         let user = find_by_stytch_id(&self.db, &verified.stytch_user_id)
             .await?
-            .ok_or_else(|| ApiError::Unauthorized("The user of this session no longer exists.".to_owned()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthorized("The user of this session no longer exists.".to_owned())
+            })?;
 
         Ok(Session {
             user,
@@ -255,7 +281,9 @@ impl IdentityProvider for StytchProvider {
             (None, None) => return Ok(()),
         };
         if let Some(token) = &credentials.token {
-            self.session_cache.remove(&Sha256::digest(token.as_bytes()).into()).await;
+            self.session_cache
+                .remove(&Sha256::digest(token.as_bytes()).into())
+                .await;
         }
 
         match self.client.revoke_session(body).await {
@@ -316,7 +344,8 @@ impl SessionCache {
         }
         let entries = self.entries.lock().await;
         let cached = entries.get(key)?;
-        let fresh = cached.cached_at.elapsed() < self.lifetime && cached.session.expires_at > OffsetDateTime::now_utc();
+        let fresh = cached.cached_at.elapsed() < self.lifetime
+            && cached.session.expires_at > OffsetDateTime::now_utc();
         fresh.then(|| cached.session.clone())
     }
 
@@ -363,10 +392,11 @@ async fn find_by_stytch_id(db: &Db, stytch_user_id: &str) -> Result<Option<User>
 }
 
 async fn stytch_id_of(db: &Db, user_id: i64) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(Option<String>,)> = sqlx::query_as("SELECT stytch_user_id FROM users WHERE id = ?")
-        .bind(user_id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT stytch_user_id FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_optional(&db.pool)
+            .await?;
     Ok(row.and_then(|(id,)| id))
 }
 
@@ -381,7 +411,9 @@ fn unavailable(error: StytchError) -> ApiError {
 /// caller's input; anything else means Stytch is not usable right now.
 fn send_error(error: StytchError, field: &'static str) -> ApiError {
     match error.error_type() {
-        Some("invalid_email") => ApiError::field(field, "was rejected by the identity provider as invalid"),
+        Some("invalid_email") => {
+            ApiError::field(field, "was rejected by the identity provider as invalid")
+        }
         Some(_) => ApiError::Unavailable {
             service: "identity provider",
             reason: error.to_string(),
@@ -392,7 +424,11 @@ fn send_error(error: StytchError, field: &'static str) -> ApiError {
 
 fn magic_link_error(error: StytchError) -> ApiError {
     match &error {
-        StytchError::Api { error_type, message, .. } => match error_type.as_str() {
+        StytchError::Api {
+            error_type,
+            message,
+            ..
+        } => match error_type.as_str() {
             // Stytch returns one error type for used and expired links, and its
             // message usually names both ("already used or expired"). Only a
             // message that mentions expiry alone is reported as expired.
@@ -420,10 +456,12 @@ fn magic_link_error(error: StytchError) -> ApiError {
 fn session_error(error: StytchError) -> ApiError {
     match error {
         // Wrong project credentials are our configuration, not the user's session.
-        StytchError::Api { ref error_type, .. } if error_type == "unauthorized_credentials" => unavailable(error),
-        StytchError::Api { status, .. } if (400..500).contains(&status) => {
-            ApiError::Unauthorized("The session has expired or was ended. Sign in again.".to_owned())
+        StytchError::Api { ref error_type, .. } if error_type == "unauthorized_credentials" => {
+            unavailable(error)
         }
+        StytchError::Api { status, .. } if (400..500).contains(&status) => ApiError::Unauthorized(
+            "The session has expired or was ended. Sign in again.".to_owned(),
+        ),
         error => unavailable(error),
     }
 }
