@@ -301,7 +301,7 @@ pub async fn authenticate(
         .authenticate_magic_link(body.token.trim())
         .await?;
     let mut response = HttpResponse::Ok();
-    set_session_cookies(&state, &mut response, &session)?;
+    set_session_cookies(&state, &mut response, &session);
     Ok(response.json(SessionCreated {
         session_token: session.session_token,
         session_jwt: session.session_jwt,
@@ -322,10 +322,8 @@ async fn authenticate_form(state: &AppState, token: &str) -> HttpResponse {
         Ok(session) => {
             let mut response = HttpResponse::SeeOther();
             response.insert_header((header::LOCATION, format!("{web_url}/")));
-            return match set_session_cookies(state, &mut response, &session) {
-                Ok(()) => response.finish(),
-                Err(_) => redirect(&format!("{web_url}/sign-in?error=invalid")),
-            };
+            set_session_cookies(state, &mut response, &session);
+            return response.finish();
         }
         Err(ApiError::MagicLink(failure)) => failure.code(),
         Err(ApiError::Unavailable { service, reason }) => {
@@ -352,7 +350,7 @@ fn set_session_cookies(
     state: &AppState,
     response: &mut actix_web::HttpResponseBuilder,
     session: &NewSession,
-) -> Result<(), ApiError> {
+) {
     let cookies = &state.cookies;
     response.cookie(cookies.session_cookie(
         &cookies.name,
@@ -366,7 +364,6 @@ fn set_session_cookies(
         None => response.cookie(cookies.removal_cookie(&cookies.jwt_name)),
     };
     response.insert_header((header::CACHE_CONTROL, "no-store"));
-    Ok(())
 }
 
 /// Ends the session and clears the session cookies; safe to call twice.

@@ -227,23 +227,21 @@ pub async fn update_user(
     id: web::Path<String>,
     body: JsonBody<UserChanges>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id);
+    let id = parse_id_field(&id);
     let name = body.0.name.as_deref().map(UserName::parse).transpose();
     let email = body.0.email.as_deref().map(EmailAddress::parse).transpose();
 
-    let mut errors = Vec::new();
-    if let Err(error) = &id {
-        errors.extend(field_errors(error));
-    }
-    if let Err(message) = &name {
-        errors.push(FieldError::new("name", *message));
-    }
-    if let Err(message) = &email {
-        errors.push(FieldError::new("email", *message));
-    }
-    let (Ok(id), Ok(name), Ok(email)) = (id, name, email) else {
-        return Err(ApiError::InvalidInput(errors));
+    let (Ok(id), Ok(name), Ok(email)) = (&id, &name, &email) else {
+        let errors = [
+            id.err(),
+            name.err().map(|message| FieldError::new("name", message)),
+            email.err().map(|message| FieldError::new("email", message)),
+        ];
+        return Err(ApiError::InvalidInput(
+            errors.into_iter().flatten().collect(),
+        ));
     };
+    let id = *id;
 
     // NOTE: with Stytch the address at Stytch stays the old one; sign-in
     // looks users up by our email and links them by Stytch user id.
@@ -377,16 +375,13 @@ pub async fn invite_user(
 
 /// Parses a path id: a whole number from 1.
 fn parse_id(text: &str) -> Result<i64, ApiError> {
-    match text.parse::<i64>() {
-        Ok(id) if id >= 1 => Ok(id),
-        _ => Err(ApiError::field("id", "must be a whole number from 1")),
-    }
+    parse_id_field(text).map_err(|error| ApiError::InvalidInput(vec![error]))
 }
 
-fn field_errors(error: &ApiError) -> Vec<FieldError> {
-    match error {
-        ApiError::InvalidInput(errors) => errors.clone(),
-        _ => Vec::new(),
+fn parse_id_field(text: &str) -> Result<i64, FieldError> {
+    match text.parse::<i64>() {
+        Ok(id) if id >= 1 => Ok(id),
+        _ => Err(FieldError::new("id", "must be a whole number from 1")),
     }
 }
 
