@@ -91,14 +91,15 @@ impl Db {
         Ok(())
     }
 
-    /// Checks that the database answers a trivial query.
+    /// Checks that the database responds to a trivial query.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 }
 
-/// Creates the folder of an SQLite file and asks sqlx to create the file.
+/// Creates the folder of an SQLite file and sets `mode=rwc`, so that sqlx
+/// creates the file.
 fn prepare_sqlite_url(url: &str) -> Result<String, ConnectError> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
@@ -124,7 +125,7 @@ fn prepare_sqlite_url(url: &str) -> Result<String, ConnectError> {
     }
 }
 
-/// The current time as Unix milliseconds, the unit of every timestamp column.
+/// Returns the current time as Unix milliseconds, the unit of every timestamp column.
 pub fn now_millis() -> i64 {
     let elapsed = SystemTime::now()
         .duration_since(UNIX_EPOCH)

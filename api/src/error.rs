@@ -18,7 +18,7 @@ pub struct Problem {
     pub title: &'static str,
     /// The HTTP status code.
     pub status: u16,
-    /// What went wrong in this request.
+    /// The explanation of this occurrence of the problem.
     pub detail: String,
     /// The fields that failed validation, for invalid input.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -31,7 +31,7 @@ pub struct FieldError {
     /// The field's name: a body property, query parameter or path parameter.
     #[schema(example = "email")]
     pub field: String,
-    /// What is wrong with it.
+    /// The reason the value is invalid.
     #[schema(example = "must be an email address such as ada@example.com")]
     pub message: String,
 }
@@ -74,7 +74,7 @@ pub enum ApiError {
     #[error("conflict on {field}: {detail}")]
     Conflict { field: &'static str, detail: String },
 
-    /// The identity provider or mail server failed or did not answer.
+    /// The identity provider or mail server failed or timed out.
     #[error("upstream {service} unavailable: {reason}")]
     Unavailable {
         service: &'static str,
@@ -89,7 +89,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// An invalid-input error on one field.
+    /// Builds an invalid-input error on one field.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> ApiError {
         ApiError::InvalidInput(vec![FieldError::new(field, message)])
     }
@@ -179,7 +179,7 @@ impl ApiError {
     }
 }
 
-/// The field message of a conflict, a fragment like other field messages.
+/// Returns the field message of a conflict, a fragment like other field messages.
 fn conflict_message(field: &str) -> &'static str {
     match field {
         "email" => "is already used by another user",

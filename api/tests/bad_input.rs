@@ -329,7 +329,7 @@ async fn ambiguous_emails_are_rejected_before_sending(backend: Backend) {
                 .unwrap();
             assert_problem(response, 400, Some("email"), &format!("{path} {email:?}")).await;
 
-            // Sign-in links are sent after the answer: give one time to appear.
+            // Sign-in links are sent after the response, so wait for one to appear.
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             assert_eq!(
                 snapshot(&app).await,
@@ -343,8 +343,8 @@ async fn ambiguous_emails_are_rejected_before_sending(backend: Backend) {
 async fn used_and_expired_links_are_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
-    // A used link: refused to programs with 401 and to browsers with a
-    // redirect to the sign-in page that says why.
+    // A used link: rejected with 401 for programs, and for browsers with a
+    // redirect to the sign-in page that names the reason.
     let response = app
         .post_json("/login", &json!({ "email": "admin@example.com" }))
         .await;

@@ -142,7 +142,7 @@ async fn whole_flow_through_the_browser_path(backend: Backend) {
     assert_eq!(found["users"].as_array().unwrap().len(), 1);
     assert_eq!(found["users"][0]["id"], created["id"]);
 
-    // Invite somebody new; the invite link signs them in.
+    // Invite a new user, whose invite link signs them in.
     let response = app
         .browser(Method::POST, "/invite", &session)
         .json(&json!({ "email": "ada@example.com", "name": "Ada Lovelace" }))
@@ -188,7 +188,7 @@ async fn whole_flow_through_the_browser_path(backend: Backend) {
         .unwrap();
     assert_problem(response, 404, None, "deleted user").await;
 
-    // Nobody deletes themselves.
+    // A user cannot delete their own account.
     let admin_path = format!("/users/{}", me["user"]["id"]);
     let response = app
         .browser(Method::DELETE, &admin_path, &session)

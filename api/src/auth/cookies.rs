@@ -25,8 +25,8 @@ impl CookieSettings {
         }
     }
 
-    /// A cookie that lives as long as the session: HttpOnly so scripts
-    /// cannot read it, SameSite=Lax so other sites' subrequests do not carry it.
+    /// Builds a cookie that lives as long as the session. HttpOnly keeps it
+    /// from scripts, and SameSite=Lax keeps it off other sites' subrequests.
     pub fn session_cookie(
         &self,
         name: &str,
@@ -44,7 +44,7 @@ impl CookieSettings {
             .finish()
     }
 
-    /// An expired cookie that makes the browser forget `name`.
+    /// Builds an expired cookie that makes the browser forget `name`.
     pub fn removal_cookie(&self, name: &str) -> Cookie<'static> {
         let mut cookie = Cookie::build(name.to_owned(), "")
             .path("/")
@@ -106,8 +106,8 @@ impl CookieSettings {
     }
 }
 
-/// A JWT is three base64url parts joined by dots; opaque session tokens
-/// contain no dots.
+/// Tells a JWT (three base64url parts joined by dots) from an opaque
+/// session token, which contains no dots.
 fn looks_like_jwt(value: &str) -> bool {
     value.split('.').count() == 3
 }

@@ -37,7 +37,7 @@ pub async fn require_session<B: MessageBody>(
     let (session, credentials) = match authenticate(&state, &request).await {
         Ok(authenticated) => authenticated,
         // Turned into a response here rather than returned as an error, so
-        // that outer middleware (the request log) sees an ordinary response.
+        // that outer middleware (the request log) gets an ordinary response.
         Err(error) => return Ok(request.error_response(error).map_into_right_body()),
     };
     let refreshed_jwt = session.refreshed_jwt.clone();

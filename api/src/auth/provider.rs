@@ -1,5 +1,5 @@
-//! The identity-provider trait: what the HTTP layer needs from whoever
-//! issues magic links and sessions.
+//! The identity-provider trait: what the HTTP layer needs from the service
+//! that issues magic links and sessions.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -54,7 +54,7 @@ pub struct Session {
     pub refreshed_jwt: Option<String>,
 }
 
-/// Why a magic link was not accepted, in words the sign-in page can show.
+/// The reason a magic link was rejected, in words the sign-in page can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkFailure {
     Used,
@@ -63,7 +63,7 @@ pub enum LinkFailure {
 }
 
 impl LinkFailure {
-    /// The code put in the sign-in page's URL.
+    /// Returns the code put in the sign-in page's URL.
     pub fn code(self) -> &'static str {
         match self {
             LinkFailure::Used => "used",

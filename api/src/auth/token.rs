@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-/// The longest token accepted for lookup; real ones are 43 characters.
+/// The maximum token length accepted for lookup. Real tokens are 43 characters.
 pub const MAX_TOKEN_LENGTH: usize = 512;
 
 /// Generates 32 bytes from the operating system's CSPRNG (through the
@@ -16,10 +16,10 @@ pub fn generate() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// The SHA-256 of a token, hex-encoded: what the database stores.
+/// Hashes a token with SHA-256, hex-encoded, the form the database stores.
 ///
 /// A plain hash suffices because the tokens carry 256 random bits, so
-/// there is nothing to guess; a slow password hash would only slow down
+/// there is nothing to guess. A slow password hash would only slow down
 /// every request.
 pub fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

@@ -10,7 +10,7 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailAddress(String);
 
-/// The longest address that fits in an SMTP forward path (RFC 5321).
+/// The maximum length of an address that fits in an SMTP forward path (RFC 5321).
 const MAX_LENGTH: usize = 254;
 
 impl EmailAddress {
@@ -51,14 +51,14 @@ impl EmailAddress {
         &self.0
     }
 
-    /// The form used to compare addresses: emails are case-insensitive in
-    /// this product, although RFC 5321 lets a server treat the local part
-    /// as case-sensitive.
+    /// Returns the form used to compare addresses. Emails are
+    /// case-insensitive in this product, although RFC 5321 lets a server
+    /// treat the local part as case-sensitive.
     pub fn key(&self) -> String {
         self.0.to_ascii_lowercase()
     }
 
-    /// The part before the `@`, used as a name when none was given.
+    /// Returns the part before the `@`, used as a name when none was given.
     pub fn local_part(&self) -> &str {
         self.0.split_once('@').map_or(&self.0, |(local, _)| local)
     }
@@ -154,7 +154,7 @@ mod tests {
     }
 
     #[test]
-    fn local_part_is_the_text_before_the_at_sign() {
+    fn local_part_precedes_at_sign() {
         let email = EmailAddress::parse("grace.hopper@example.com").unwrap();
         assert_eq!(email.local_part(), "grace.hopper");
     }

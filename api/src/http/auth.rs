@@ -275,7 +275,7 @@ pub async fn authenticate(
     }
 
     // A form post sets a cookie in whichever browser sends it, so only our
-    // own pages may send it; otherwise another site could sign a visitor
+    // own pages may send it. Otherwise another site could sign a visitor
     // into the attacker's account.
     if is_form {
         state.origins.check(&request)?;

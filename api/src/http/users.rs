@@ -282,7 +282,7 @@ pub async fn delete_user(
     let id = parse_id(&id)?;
 
     // Deleting oneself would lock the only administrator out of a new
-    // installation; somebody else has to do it.
+    // installation, so another user has to do it.
     if id == signed_in.user.id {
         return Err(ApiError::Conflict {
             field: "id",

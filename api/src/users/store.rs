@@ -216,8 +216,8 @@ pub async fn delete<'e>(
     Ok(result.rows_affected() > 0)
 }
 
-/// Creates the first user when the table is empty, so that somebody can
-/// sign in to a new installation.
+/// Creates the first user when the table is empty, so that a new
+/// installation has a user who can sign in.
 pub async fn ensure_admin(db: &Db, email: &EmailAddress) -> Result<Option<i64>, sqlx::Error> {
     let any_user: Option<(i64,)> = sqlx::query_as("SELECT id FROM users LIMIT 1")
         .fetch_optional(&db.pool)

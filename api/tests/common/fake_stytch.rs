@@ -24,7 +24,7 @@ impl Drop for FakeStytch {
     }
 }
 
-/// The fake's binary: `FAKE_STYTCH_BIN`, or the workspace's debug build
+/// Locates the fake's binary: `FAKE_STYTCH_BIN`, or the workspace's debug build
 /// (`cargo build --workspace --bins` makes it).
 fn binary() -> PathBuf {
     if let Ok(path) = std::env::var("FAKE_STYTCH_BIN") {
@@ -119,7 +119,7 @@ impl FakeStytch {
         response.json().await.unwrap_or(Value::Null)
     }
 
-    /// The links the fake has emailed to `email`, oldest first.
+    /// Lists the links the fake has emailed to `email`, oldest first.
     pub async fn links_to(&self, email: &str) -> Vec<String> {
         let outbox = self.get("/_fake/outbox").await;
         outbox
@@ -194,7 +194,7 @@ impl FakeStytch {
         self.post("/_fake/rotate-key", json!({})).await;
     }
 
-    /// A JWT over `claims`, signed by the fake's current key; `kid`
+    /// Signs a JWT over `claims` with the fake's current key. A `kid`
     /// overrides the key id in the header.
     pub async fn sign_jwt(&self, claims: Value, kid: Option<&str>) -> String {
         let mut body = json!({ "claims": claims });
@@ -210,7 +210,7 @@ impl FakeStytch {
             .to_owned()
     }
 
-    /// The key ids the fake serves.
+    /// Lists the key ids the fake serves.
     pub async fn key_ids(&self) -> Vec<String> {
         let response = self
             .client

@@ -52,12 +52,12 @@ macro_rules! on_both_backends {
     };
 }
 
-/// The MySQL server the tests create their databases on.
+/// Returns the URL of the MySQL server the tests create their databases on.
 pub fn mysql_server_url() -> String {
     std::env::var("TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".to_owned())
 }
 
-/// Whether the MySQL tests can run. When `REQUIRE_MYSQL=1` (as in CI), an
+/// Reports whether the MySQL tests can run. When `REQUIRE_MYSQL=1` (as in CI), an
 /// unreachable server fails the test instead of skipping it.
 pub async fn mysql_available() -> bool {
     sqlx::any::install_default_drivers();
@@ -232,15 +232,15 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
-    /// A request with a bearer session token, as a program sends it.
+    /// Builds a request with a bearer session token, as a program sends it.
     pub fn bearer(&self, method: Method, path: &str, token: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, self.url(path))
             .bearer_auth(token)
     }
 
-    /// A request with the session cookie and an Origin of our own, as the
-    /// browser sends it.
+    /// Builds a request with the session cookie and an Origin of our own,
+    /// as the browser sends it.
     pub fn browser(&self, method: Method, path: &str, cookie: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, self.url(path))
@@ -248,7 +248,7 @@ impl TestApp {
             .header(ORIGIN, &self.web_url)
     }
 
-    /// A request with the given Cookie header and an Origin of our own.
+    /// Builds a request with the given Cookie header and an Origin of our own.
     pub fn with_cookies(
         &self,
         method: Method,
@@ -288,7 +288,7 @@ impl TestApp {
             .expect("the request is sent")
     }
 
-    /// The messages of the outbox so far.
+    /// Reads the messages of the outbox so far.
     pub fn outbox_messages(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.outbox)
             .unwrap_or_default()
@@ -355,7 +355,7 @@ impl TestApp {
     }
 }
 
-/// The token query parameter of a magic link.
+/// Extracts the token query parameter of a magic link.
 pub fn token_of(link: &str) -> String {
     let url = url::Url::parse(link).expect("the link is a URL");
     url.query_pairs()
@@ -364,7 +364,7 @@ pub fn token_of(link: &str) -> String {
         .expect("the link has a token")
 }
 
-/// The value of cookie `name` among a response's Set-Cookie headers.
+/// Finds the value of cookie `name` among a response's Set-Cookie headers.
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(SET_COOKIE)

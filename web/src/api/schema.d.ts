@@ -207,7 +207,7 @@ export interface components {
              */
             field: string;
             /**
-             * @description What is wrong with it.
+             * @description The reason the value is invalid.
              * @example must be an email address such as ada@example.com
              */
             message: string;
@@ -264,7 +264,7 @@ export interface components {
         };
         /** @description An RFC 9457 problem details document (`application/problem+json`). */
         Problem: {
-            /** @description What went wrong in this request. */
+            /** @description The explanation of this occurrence of the problem. */
             detail: string;
             /** @description The fields that failed validation, for invalid input. */
             errors?: components["schemas"]["FieldError"][];

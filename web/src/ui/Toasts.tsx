@@ -33,8 +33,8 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     setToasts((current) => {
       // A success means the user fixed what failed, so older errors would
       // only contradict it.
-      const kept = tone === 'success' ? current.filter((toast) => toast.tone !== 'error') : current;
-      return [...kept, { id, tone, message }].slice(-MAX_TOASTS);
+      const remaining = tone === 'success' ? current.filter((toast) => toast.tone !== 'error') : current;
+      return [...remaining, { id, tone, message }].slice(-MAX_TOASTS);
     });
   }, []);
 

@@ -145,7 +145,8 @@ impl JwtVerifier {
     }
 
     /// Refetches the JWKS for a key id that is not cached (Stytch rotated
-    /// its keys), at most once per [`REFETCH_INTERVAL`].
+    /// its keys). While keys are cached, this happens at most once per
+    /// [`REFETCH_INTERVAL`]; with none cached, every such request fetches.
     async fn fetch_unknown_key(
         &self,
         client: &StytchClient,

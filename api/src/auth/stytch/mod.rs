@@ -40,7 +40,7 @@ pub struct StytchProvider {
 
 /// An optional short cache of successful `sessions/authenticate` responses
 /// for opaque bearer tokens. While an entry lives, a session revoked at
-/// Stytch by other means still works here; deleting the user in the
+/// Stytch by other means still works here. Deleting the user in the
 /// dashboard still locks them out, because the user is looked up anyway.
 struct SessionCache {
     lifetime: Duration,
